@@ -1,0 +1,5 @@
+"""``python -m trailguard`` runs the CLI."""
+
+from trailguard.cli import main
+
+main()

@@ -1,0 +1,222 @@
+"""CloudTrail records and the EventBridge envelopes that carry them.
+
+A CloudTrail record reaches trailguard bare (S3 log files, CloudWatch Logs, LookupEvents) or
+wrapped in the envelope EventBridge delivers. Detection always sees the envelope, because that is
+what a native EventBridge rule sees; ``to_envelope`` builds it exactly as EventBridge does.
+Facts: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Record = Mapping[str, Any]
+"""One CloudTrail record: the JSON object CloudTrail writes (``eventTime``, ``eventName`` ...)."""
+
+Envelope = Mapping[str, Any]
+"""One EventBridge event: ``version``, ``id``, ``detail-type``, ``source`` ... ``detail``."""
+
+DETAIL_TYPES: dict[str, str] = {
+    "AwsApiCall": "AWS API Call via CloudTrail",
+    # Emitted as "Sign In" although one AWS page spells it "Signin":
+    # https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-signin.html
+    "AwsConsoleSignIn": "AWS Console Sign In via CloudTrail",
+    "AwsServiceEvent": "AWS Service Event via CloudTrail",
+    "AwsConsoleAction": "AWS Console Action via CloudTrail",
+    "AwsCloudTrailInsight": "AWS Insight via CloudTrail",
+}
+_DETAIL_TYPES_FOLDED = {key.lower(): value for key, value in DETAIL_TYPES.items()}
+
+_ENVELOPE_KEYS = frozenset({"detail-type", "source", "detail"})
+
+
+def detail_type(record: Record) -> str:
+    """The EventBridge ``detail-type`` of a record, by its ``eventType``."""
+    event_type = record.get("eventType")
+    if isinstance(event_type, str):
+        # One IAM User Guide sample spells it "AwsConsoleSignin"; fold case to accept it.
+        found = _DETAIL_TYPES_FOLDED.get(event_type.lower())
+        if found is not None:
+            return found
+    return DETAIL_TYPES["AwsApiCall"]
+
+
+def event_bridge_source(record: Record) -> str:
+    """``aws.`` + the first label of ``eventSource`` (``iam.amazonaws.com`` -> ``aws.iam``)."""
+    event_source = record.get("eventSource")
+    if not isinstance(event_source, str) or not event_source:
+        # Insights records have no eventSource; EventBridge delivers them from CloudTrail.
+        return "aws.cloudtrail"
+    return "aws." + event_source.split(".", 1)[0]
+
+
+def is_envelope(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is an EventBridge envelope rather than a bare CloudTrail record."""
+    return _ENVELOPE_KEYS.issubset(event.keys()) and isinstance(event.get("detail"), Mapping)
+
+
+def to_envelope(record: Record) -> dict[str, Any]:
+    """Wrap a CloudTrail record exactly as EventBridge delivers it on the default bus.
+
+    ``id`` is derived from ``eventID`` so the same record always gets the same envelope.
+    ``account`` is the account the event was delivered to (``recipientAccountId``), and
+    ``resources`` is always empty for CloudTrail events.
+    """
+    if is_envelope(record):
+        return dict(record)
+    event_id = record.get("eventID")
+    account = record.get("recipientAccountId") or _identity_account(record)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, str(event_id))) if event_id else str(uuid.uuid4()),
+        "detail-type": detail_type(record),
+        "source": event_bridge_source(record),
+        "account": account or "",
+        "time": record.get("eventTime", ""),
+        "region": record.get("awsRegion", ""),
+        "resources": [],
+        "detail": record,
+    }
+
+
+def from_envelope(event: Mapping[str, Any]) -> Record:
+    """The CloudTrail record inside an EventBridge envelope (a bare record is returned as is)."""
+    if is_envelope(event):
+        detail: Record = event["detail"]
+        return detail
+    return event
+
+
+def _identity_account(record: Record) -> str | None:
+    identity = record.get("userIdentity")
+    if isinstance(identity, Mapping):
+        account = identity.get("accountId")
+        return account if isinstance(account, str) else None
+    return None
+
+
+def parse_event_time(value: object) -> datetime | None:
+    """Parse CloudTrail's ``eventTime`` (``2024-03-01T12:00:00Z``) into an aware UTC datetime."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+class CloudTrailEvent(Mapping[str, Any]):
+    """A read-only view of one CloudTrail record with names for the fields people ask about."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Record) -> None:
+        self._record = from_envelope(record)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._record[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._record)
+
+    def __len__(self) -> int:
+        return len(self._record)
+
+    def __repr__(self) -> str:
+        return f"CloudTrailEvent({self.event_name!r} at {self.get('eventTime')!r})"
+
+    @property
+    def record(self) -> Record:
+        """The raw CloudTrail record."""
+        return self._record
+
+    @property
+    def event_id(self) -> str:
+        """``eventID``: CloudTrail's unique id of the event."""
+        return str(self._record.get("eventID", ""))
+
+    @property
+    def event_name(self) -> str:
+        """``eventName``: the API action (empty for Insights events)."""
+        return str(self._record.get("eventName", ""))
+
+    @property
+    def event_source(self) -> str:
+        """``eventSource``: the service endpoint, e.g. ``iam.amazonaws.com``."""
+        return str(self._record.get("eventSource", ""))
+
+    @property
+    def event_time(self) -> datetime | None:
+        """``eventTime`` as an aware UTC datetime, or None when missing or malformed."""
+        return parse_event_time(self._record.get("eventTime"))
+
+    @property
+    def region(self) -> str:
+        """``awsRegion``: the region the request was made to."""
+        return str(self._record.get("awsRegion", ""))
+
+    @property
+    def account_id(self) -> str:
+        """The account that received the event (``recipientAccountId``, else the caller's)."""
+        return str(self._record.get("recipientAccountId") or _identity_account(self._record) or "")
+
+    @property
+    def source_ip(self) -> str:
+        """``sourceIPAddress``: an address, a service name or ``AWS Internal``."""
+        return str(self._record.get("sourceIPAddress", ""))
+
+    @property
+    def error_code(self) -> str | None:
+        """``errorCode``, or None on success."""
+        code = self._record.get("errorCode")
+        return str(code) if code else None
+
+    @property
+    def identity(self) -> Mapping[str, Any]:
+        """``userIdentity`` (an empty mapping when missing)."""
+        identity = self._record.get("userIdentity")
+        return identity if isinstance(identity, Mapping) else {}
+
+    @property
+    def identity_type(self) -> str:
+        """``userIdentity.type`` (``Root``, ``IAMUser``, ``AssumedRole`` ...), empty when absent."""
+        return str(self.identity.get("type", ""))
+
+    @property
+    def principal_arn(self) -> str:
+        """``userIdentity.arn``; failed console sign-ins have none."""
+        return str(self.identity.get("arn", ""))
+
+    @property
+    def access_key_id(self) -> str:
+        """``userIdentity.accessKeyId`` (``AKIA...`` long-term, ``ASIA...`` temporary)."""
+        return str(self.identity.get("accessKeyId", ""))
+
+    @property
+    def principal(self) -> str:
+        """A short human name for who acted: user name, role session, service or ``root``."""
+        identity = self.identity
+        kind = identity.get("type")
+        if kind == "Root":
+            return "root"
+        if kind == "AssumedRole":
+            arn = str(identity.get("arn", ""))
+            # arn:aws:sts::123:assumed-role/RoleName/session -> RoleName/session
+            return arn.split(":assumed-role/", 1)[-1] if ":assumed-role/" in arn else arn
+        if kind == "AWSService":
+            return str(identity.get("invokedBy", "AWS service"))
+        name = identity.get("userName") or identity.get("arn") or identity.get("principalId")
+        if name:
+            return str(name)
+        invoked_by = identity.get("invokedBy")
+        return str(invoked_by) if invoked_by else "unknown"
+
+    def envelope(self) -> dict[str, Any]:
+        """The EventBridge envelope of this record."""
+        return to_envelope(self._record)
