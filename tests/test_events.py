@@ -73,7 +73,10 @@ class TestToEnvelope:
 
     def test_account_falls_back_to_the_caller_when_recipient_is_missing(self) -> None:
         """Old records lack recipientAccountId; the caller's account stands in."""
-        record = {"eventTime": "2014-03-06T21:22:54Z", "userIdentity": {"accountId": "777788889999"}}
+        record = {
+            "eventTime": "2014-03-06T21:22:54Z",
+            "userIdentity": {"accountId": "777788889999"},
+        }
         assert to_envelope(record)["account"] == "777788889999"
 
 
@@ -125,7 +128,9 @@ class TestCloudTrailEvent:
 
     def test_missing_fields_do_not_raise(self) -> None:
         """AWS-internal events lack userIdentity.type and more; the view still answers."""
-        event = CloudTrailEvent({"eventTime": "not a time", "userIdentity": {"invokedBy": "AWS Internal"}})
+        event = CloudTrailEvent(
+            {"eventTime": "not a time", "userIdentity": {"invokedBy": "AWS Internal"}}
+        )
         assert event.event_time is None
         assert event.principal == "AWS Internal"
         assert event.identity_type == ""

@@ -36,12 +36,15 @@ _ENVELOPE_KEYS = frozenset({"detail-type", "source", "detail"})
 def detail_type(record: Record) -> str:
     """The EventBridge ``detail-type`` of a record, by its ``eventType``."""
     event_type = record.get("eventType")
-    if isinstance(event_type, str):
+    found = DETAIL_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if found is None and isinstance(event_type, str):
         # One IAM User Guide sample spells it "AwsConsoleSignin"; fold case to accept it.
         found = _DETAIL_TYPES_FOLDED.get(event_type.lower())
-        if found is not None:
-            return found
-    return DETAIL_TYPES["AwsApiCall"]
+    return found or DETAIL_TYPES["AwsApiCall"]
+
+
+_SOURCE_BY_EVENT_SOURCE: dict[str, str] = {}
+_SOURCE_CACHE_LIMIT = 4096
 
 
 def event_bridge_source(record: Record) -> str:
@@ -50,31 +53,40 @@ def event_bridge_source(record: Record) -> str:
     if not isinstance(event_source, str) or not event_source:
         # Insights records have no eventSource; EventBridge delivers them from CloudTrail.
         return "aws.cloudtrail"
-    return "aws." + event_source.split(".", 1)[0]
+    source = _SOURCE_BY_EVENT_SOURCE.get(event_source)
+    if source is None:
+        source = "aws." + event_source.split(".", 1)[0]
+        if len(_SOURCE_BY_EVENT_SOURCE) < _SOURCE_CACHE_LIMIT:
+            _SOURCE_BY_EVENT_SOURCE[event_source] = source
+    return source
 
 
 def is_envelope(event: Mapping[str, Any]) -> bool:
     """Whether ``event`` is an EventBridge envelope rather than a bare CloudTrail record."""
-    return _ENVELOPE_KEYS.issubset(event.keys()) and isinstance(event.get("detail"), Mapping)
+    return (
+        "detail-type" in event
+        and _ENVELOPE_KEYS.issubset(event.keys())
+        and isinstance(event.get("detail"), Mapping)
+    )
 
 
-def to_envelope(record: Record) -> dict[str, Any]:
+def to_envelope(record: Record) -> Envelope:
     """Wrap a CloudTrail record exactly as EventBridge delivers it on the default bus.
 
-    ``id`` is derived from ``eventID`` so the same record always gets the same envelope.
     ``account`` is the account the event was delivered to (``recipientAccountId``), and
-    ``resources`` is always empty for CloudTrail events.
+    ``resources`` is always empty for CloudTrail events. EventBridge gives each event a random
+    ``id``; here it is the record's ``eventID`` (itself a UUID), so the same record always gets
+    the same envelope. An envelope is returned as it is.
     """
-    if is_envelope(record):
-        return dict(record)
+    if "detail-type" in record and is_envelope(record):
+        return record
     event_id = record.get("eventID")
-    account = record.get("recipientAccountId") or _identity_account(record)
     return {
         "version": "0",
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, str(event_id))) if event_id else str(uuid.uuid4()),
+        "id": event_id if isinstance(event_id, str) and event_id else str(uuid.uuid4()),
         "detail-type": detail_type(record),
         "source": event_bridge_source(record),
-        "account": account or "",
+        "account": record.get("recipientAccountId") or _identity_account(record) or "",
         "time": record.get("eventTime", ""),
         "region": record.get("awsRegion", ""),
         "resources": [],
@@ -103,7 +115,7 @@ def parse_event_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     if parsed.tzinfo is None:
@@ -217,6 +229,6 @@ class CloudTrailEvent(Mapping[str, Any]):
         invoked_by = identity.get("invokedBy")
         return str(invoked_by) if invoked_by else "unknown"
 
-    def envelope(self) -> dict[str, Any]:
+    def envelope(self) -> Envelope:
         """The EventBridge envelope of this record."""
         return to_envelope(self._record)

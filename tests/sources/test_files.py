@@ -60,7 +60,9 @@ class TestShapes:
 
     def test_cloudwatch_logs_subscription_event(self, fixtures: Path) -> None:
         """A subscription filter's Lambda event is base64-decoded, gunzipped and parsed."""
-        decoded = json.loads((fixtures / "cloudwatch_logs/subscription_data_message.decoded.json").read_text())
+        decoded = json.loads(
+            (fixtures / "cloudwatch_logs/subscription_data_message.decoded.json").read_text()
+        )
         expected = [json.loads(e["message"])["eventID"] for e in decoded["logEvents"]]
         path = fixtures / "cloudwatch_logs" / "subscription_data_message.json"
         assert [e["eventID"] for _, e in read_events(str(path))] == expected
@@ -92,7 +94,9 @@ class TestProblems:
 
     def test_corrupt_gzip_is_reported_and_skipped(self, write_file: WriteFile) -> None:
         """A truncated gzip file is reported with its name; reading other files goes on."""
-        good = write_file("good.json.gz", gzip.compress(json.dumps({"Records": [_record()]}).encode()))
+        good = write_file(
+            "good.json.gz", gzip.compress(json.dumps({"Records": [_record()]}).encode())
+        )
         bad = write_file("bad.json.gz", gzip.compress(b'{"Records": []}')[:12])
         problems: list[InputError] = []
         events = [e for p in (bad, good) for _, e in read_events(str(p), on_error=problems.append)]
@@ -123,9 +127,9 @@ class TestFolders:
         shutil.copytree(SAMPLE / "AWSLogs", tmp_path / "AWSLogs")
         digest = tmp_path / "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/03/01"
         digest.mkdir(parents=True)
-        (digest / "123456789012_CloudTrail-Digest_us-east-1_t_us-east-1_20240301T000000Z.json.gz").write_bytes(
-            gzip.compress(b'{"digestS3Object": "x"}')
-        )
+        (
+            digest / "123456789012_CloudTrail-Digest_us-east-1_t_us-east-1_20240301T000000Z.json.gz"
+        ).write_bytes(gzip.compress(b'{"digestS3Object": "x"}'))
         files = list(expand_paths([str(tmp_path)]))
         assert files == sorted(files, key=lambda p: Path(p).parts)
         assert not any("Digest" in f for f in files)

@@ -1,8 +1,9 @@
 """Recognise what a JSON document is and pull the CloudTrail events out of it.
 
 One function knows every shape a CloudTrail event arrives in, so every command accepts them all:
-a bare record, an EventBridge envelope, a trail log file (``{"Records": [...]}``), LookupEvents
-output, a CloudWatch Logs subscription payload (encoded or decoded), or a JSON array of any of these.
+a bare record, an EventBridge envelope, a trail log file (``{"Records": [...]}``),
+LookupEvents output, a CloudWatch Logs subscription payload (encoded or decoded), or a JSON
+array of any of these.
 """
 
 from __future__ import annotations

@@ -29,21 +29,22 @@ ErrorHandler = Callable[[InputError], None]
 """Called with each problem when the caller wants to report it and go on."""
 
 Located = tuple[int, Mapping[str, Any]]
-"""An event and its position: the line of a JSON Lines file, else its index in the file (1-based)."""
+"""An event and its position: its line in JSON Lines, else its index in the file (1-based)."""
 
 
 def expand_paths(paths: Iterable[str], *, include_insights: bool = False) -> Iterator[str]:
     """Files named, and the log files under folders named, in order; ``-`` stays ``-``."""
     skipped = SKIPPED_DIRECTORIES if not include_insights else SKIPPED_DIRECTORIES[:1]
     for path in paths:
-        if path == STDIN or not os.path.isdir(path):
+        if path == STDIN or not Path(path).is_dir():
             yield path
             continue
+        # os.walk lets us prune the digest folders before descending into them.
         for root, directories, files in os.walk(path):
             directories[:] = sorted(d for d in directories if d not in skipped)
             for name in sorted(files):
                 if name.endswith(LOG_FILE_SUFFIXES) and not _is_skipped_name(name, skipped):
-                    yield os.path.join(root, name)
+                    yield os.path.join(root, name)  # noqa: PTH118 - strings, as os.walk gives
 
 
 def _is_skipped_name(name: str, skipped: tuple[str, ...]) -> bool:
@@ -56,12 +57,7 @@ def read_bytes(path: str) -> bytes:
         data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
     except OSError as error:
         raise InputError(error.strerror or str(error), location=Location(path)) from None
-    if data.startswith(GZIP_MAGIC):
-        try:
-            return igzip.decompress(data)
-        except (OSError, EOFError, ValueError) as error:
-            raise InputError(f"corrupt gzip data: {error}", location=Location(path)) from None
-    return data
+    return gunzip_if_needed(data, path)
 
 
 def read_events(path: str, on_error: ErrorHandler | None = None) -> Iterator[Located]:
@@ -72,14 +68,27 @@ def read_events(path: str, on_error: ErrorHandler | None = None) -> Iterator[Loc
     """
     try:
         data = read_bytes(path)
-        yield from _events_in(data, path, on_error)
+        yield from events_in_bytes(data, path, on_error)
     except InputError as error:
         if on_error is None:
             raise
         on_error(error)
 
 
-def _events_in(data: bytes, path: str, on_error: ErrorHandler | None) -> Iterator[Located]:
+def gunzip_if_needed(data: bytes, origin: str) -> bytes:
+    """``data`` gunzipped when it starts with the gzip magic number, else as it is."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    try:
+        return bytes(igzip.decompress(data))  # type: ignore[no-untyped-call]
+    except (OSError, EOFError, ValueError) as error:
+        raise InputError(f"corrupt gzip data: {error}", location=Location(origin)) from None
+
+
+def events_in_bytes(
+    data: bytes, path: str, on_error: ErrorHandler | None = None
+) -> Iterator[Located]:
+    """Yield ``(position, event)`` from the (already gunzipped) content of one file or object."""
     document = _load_whole(data)
     if document is not _NOT_ONE_DOCUMENT:
         yield from _located(document, path, line=None)
