@@ -1,0 +1,215 @@
+"""``trailguard scan``: run the rules over CloudTrail logs and report alerts."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from trailguard.alerts import Alert
+from trailguard.cli._output import RowWriter, output_options
+from trailguard.cli._rules import SEVERITIES, rule_options, select_rules
+from trailguard.detect import RuleSet
+from trailguard.rules import Severity
+from trailguard.scan import FileResult, ScanResult, ScanWindow, scan
+from trailguard.store import AlertStore, default_database_path
+from trailguard.timeparse import cloudtrail_time, parse_time, zone
+
+EXIT_ALERT_AT_FAIL_ON = 3
+SUMMARY_COLUMNS = (
+    "eventTime",
+    "severity",
+    "rule",
+    "principal",
+    "eventName",
+    "account",
+    "region",
+    "sourceIPAddress",
+    "count",
+)
+
+
+@click.command("scan")
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@rule_options
+@click.option("--since", help="Only events at or after this time (ISO 8601, or 2h, 7d ago).")
+@click.option("--until", help="Only events at or before this time.")
+@click.option("--tz", help="Time zone for --since/--until without one (IANA name); default UTC.")
+@output_options
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes reading files in parallel.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 3 if any alert has at least this severity.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help=f"Alert store (default {default_database_path()}).",
+)
+@click.option("--no-store", is_flag=True, help="Do not keep the alerts in the store.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal)."
+)
+def scan_command(
+    sources: tuple[str, ...],
+    rule_dirs: tuple[str, ...],
+    no_builtin: bool,
+    only: tuple[str, ...],
+    exclude: tuple[str, ...],
+    min_severity: str | None,
+    since: str | None,
+    until: str | None,
+    tz: str | None,
+    output_format: str,
+    output_path: str | None,
+    jobs: int,
+    fail_on: str | None,
+    db: str | None,
+    no_store: bool,
+    progress: bool | None,
+) -> None:
+    """Run detection rules over CloudTrail logs and print the alerts.
+
+    SOURCE is a file, a folder (such as a copy of the trail bucket's AWSLogs/), s3://bucket/prefix
+    or `-` (the default). The built-in rule pack runs unless --no-builtin; --rules adds your own.
+    Alerts are kept in the alert store (see `trailguard alerts list`), once per rule and event.
+
+    \b
+    Examples:
+      trailguard scan AWSLogs/ --since 7d --min-severity high
+      trailguard scan s3://my-trail-bucket/AWSLogs/ --jobs 4 --format jsonl -o alerts.jsonl
+    """
+    rules = select_rules(rule_dirs, no_builtin, only, exclude, min_severity)
+    now = datetime.now(UTC)
+    window = ScanWindow(
+        since=cloudtrail_time(parse_time(since, now=now, tz=zone(tz))) if since else None,
+        until=cloudtrail_time(parse_time(until, now=now, tz=zone(tz))) if until else None,
+    )
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    store = None if no_store else AlertStore(db or default_database_path())
+    sink = _AlertSink(
+        RowWriter(output_format, output_path, columns=SUMMARY_COLUMNS, title="Alerts"), store
+    )
+    try:
+        result = _run(list(sources or ("-",)), RuleSet(rules), window, jobs, show_progress, sink)
+    finally:
+        sink.close()
+    _print_summary(result, len(rules), sink.stored if store else None)
+    if result.problems:
+        sys.exit(2)
+    if fail_on and sink.worst is not None and sink.worst >= Severity.parse(fail_on):
+        sys.exit(EXIT_ALERT_AT_FAIL_ON)
+
+
+class _AlertSink:
+    """Prints each alert (sorted by time for table and json) and stores them in batches."""
+
+    BATCH = 500
+
+    def __init__(self, writer: RowWriter, store: AlertStore | None) -> None:
+        self.writer = writer
+        self.store = store
+        self.stored = 0
+        self.worst: Severity | None = None
+        self._batch: list[Alert] = []
+        self._sorted = writer.output_format in ("table", "json")
+        self._kept: list[Alert] = []
+
+    def __call__(self, alert: Alert) -> None:
+        if self.worst is None or alert.severity > self.worst:
+            self.worst = alert.severity
+        if self._sorted:
+            self._kept.append(alert)
+        else:
+            self.writer.write(alert.summary(), alert.to_dict())
+        if self.store is not None:
+            self._batch.append(alert)
+            if len(self._batch) >= self.BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self.store is not None and self._batch:
+            self.stored += self.store.add(self._batch)
+        self._batch = []
+
+    def close(self) -> None:
+        self._kept.sort(key=lambda a: (a.event_time, a.rule_id, a.event_id))
+        for alert in self._kept:
+            self.writer.write(alert.summary(), alert.to_dict())
+        self._kept = []
+        self.writer.close()
+        self._flush()
+        if self.store is not None:
+            self.store.close()
+
+
+def _run(
+    sources: Sequence[str],
+    rule_set: RuleSet,
+    window: ScanWindow,
+    jobs: int,
+    show_progress: bool,
+    sink: _AlertSink,
+) -> ScanResult:
+    def report(file_result: FileResult) -> None:
+        for problem in file_result.problems:
+            click.echo(f"trailguard: skipped: {problem}", err=True)
+
+    if not show_progress:
+        return scan(
+            sources,
+            rule_set,
+            window=window,
+            jobs=jobs,
+            s3_client_factory=_s3_client,
+            on_file=report,
+            on_alert=sink,
+        )
+    from rich.progress import Progress  # noqa: PLC0415 - only on a terminal
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("scanning", total=None)
+
+        def advance(file_result: FileResult) -> None:
+            report(file_result)
+            bar.update(task, advance=1, description=f"scanning ({file_result.records} records)")
+
+        return scan(
+            sources,
+            rule_set,
+            window=window,
+            jobs=jobs,
+            s3_client_factory=_s3_client,
+            on_file=advance,
+            on_alert=sink,
+        )
+
+
+def _s3_client() -> Any:
+    import boto3  # noqa: PLC0415 - only for s3:// sources
+
+    return boto3.client("s3")
+
+
+def _print_summary(result: ScanResult, rule_count: int, stored: int | None) -> None:
+    lines = [
+        (
+            f"{result.files} files, {result.records} records, {rule_count} rules, "
+            f"{sum(result.by_rule().values())} alerts, {len(result.problems)} problems"
+        )
+    ]
+    lines.extend(f"  {count:6d}  {rule}" for rule, count in sorted(result.by_rule().items()))
+    if stored is not None:
+        lines.append(f"{stored} new alerts stored")
+    click.echo("\n".join(lines), err=True)
