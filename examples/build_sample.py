@@ -25,6 +25,7 @@ REAL_FILES = (
 
 
 def main() -> None:
+    """Write the sample trail."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", default=str(Path(__file__).parents[2] / "shared"))
     args = parser.parse_args()

@@ -1,0 +1,132 @@
+"""Benchmark `trailguard scan` (the full built-in pack) against the parse floor of the same archive.
+
+    python benchmarks/bench_scan.py [--records 1000000] [--files 1000]
+
+Every measurement runs in a fresh process so its peak memory is its own:
+
+* floor: gunzip (isal) + orjson.loads of every file, one process;
+* scan, 1 job and 2 jobs: the library's scan with every built-in rule, alerts streamed to a
+  counting sink (as `trailguard scan --format jsonl` streams them);
+* memory growth: the 1-job scan's peak RSS on the first quarter of the files and on all of them;
+* reference: `zcat FILES | jq` for the single ConsoleLogin query, if jq is installed.
+
+Prints a Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import archive, log_files, parse_floor, peak_rss_mb
+
+
+def measure(kind: str, root: Path, jobs: int, fraction: float) -> dict[str, float]:
+    """One measurement in this process; printed as JSON by the child."""
+    files = log_files(root)
+    files = files[: max(1, int(len(files) * fraction))]
+    if kind == "floor":
+        seconds, records = parse_floor(files)
+        return {"seconds": seconds, "records": records, "alerts": 0, "rss": peak_rss_mb()}
+    from trailguard.detect import RuleSet  # noqa: PLC0415 - timed separately from the floor
+    from trailguard.rules import load_pack  # noqa: PLC0415
+    from trailguard.scan import scan  # noqa: PLC0415
+
+    rule_set = RuleSet(load_pack())
+    start = time.perf_counter()
+    alerts: list[int] = []  # a count only: the alerts themselves go, as they would to a file
+    result = scan([str(f) for f in files], rule_set, jobs=jobs, on_alert=lambda _: alerts.append(1))
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "records": result.records,
+        "alerts": len(alerts),
+        "rss": peak_rss_mb(),
+        "child_rss": peak_rss_mb(children=True),
+    }
+
+
+def child(kind: str, root: Path, jobs: int = 1, fraction: float = 1.0) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter."""
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--archive",
+        str(root),
+        "--jobs",
+        str(jobs),
+        "--fraction",
+        str(fraction),
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def jq_reference(root: Path) -> float | None:
+    """Seconds for zcat | jq selecting ConsoleLogin records, or None without jq."""
+    if not shutil.which("jq"):
+        return None
+    files = " ".join(str(f) for f in log_files(root))
+    start = time.perf_counter()
+    subprocess.run(
+        f"zcat {files} | jq -c '.Records[] | select(.eventName == \"ConsoleLogin\")' > /dev/null",
+        shell=True,
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--archive", type=Path)
+    parser.add_argument("--child", choices=["floor", "scan"])
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--fraction", type=float, default=1.0)
+    args = parser.parse_args()
+    root = args.archive or archive(args.records, args.files)
+    if args.child:
+        print(json.dumps(measure(args.child, root, args.jobs, args.fraction)))
+        return
+
+    floor = child("floor", root)
+    one = child("scan", root, jobs=1)
+    two = child("scan", root, jobs=2)
+    quarter = child("scan", root, jobs=1, fraction=0.25)
+    jq = jq_reference(root)
+    records = int(floor["records"])
+    print(f"archive: {root} ({len(log_files(root))} files, {records} records)\n")
+    print("| run | seconds | records/s | vs floor | peak RSS (MB) | alerts |")
+    print("|---|---:|---:|---:|---:|---:|")
+    rows = [
+        ("parse floor (gunzip + orjson.loads)", floor, floor["rss"]),
+        ("scan, full pack, 1 job", one, one["rss"]),
+        ("scan, full pack, --jobs 2", two, max(two["rss"], two["child_rss"])),
+    ]
+    for name, run, rss in rows:
+        print(
+            f"| {name} | {run['seconds']:.2f} | {records / run['seconds']:,.0f} | "
+            f"{run['seconds'] / floor['seconds']:.2f}x | {rss:.0f} | {int(run['alerts'])} |"
+        )
+    if jq is not None:
+        ratio = jq / floor["seconds"]
+        name = "zcat \\| jq, ConsoleLogin only"
+        print(f"| {name} | {jq:.2f} | {records / jq:,.0f} | {ratio:.2f}x | - | - |")
+    print()
+    print(f"--jobs 2 speed-up over 1 job: {one['seconds'] / two['seconds']:.2f}x")
+    print(f"peak RSS, 1 job: {quarter['rss']:.0f} MB on 1/4 of the archive, ", end="")
+    print(f"{one['rss']:.0f} MB on all of it")
+
+
+if __name__ == "__main__":
+    main()
