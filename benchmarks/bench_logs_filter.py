@@ -9,7 +9,7 @@ Both passes run in this one process, interleaved, and the best of ``--repeat`` r
     python benchmarks/bench_logs_filter.py --records 200000 --files 200   # generates if absent
 
 Without ``--archive``, the archive is benchmarks/data/ct-RECORDS (git-ignored), made with
-/work/shared/bench/gen_cloudtrail.py --seed 42 when it is not there yet. Prints Markdown.
+../shared/bench/gen_cloudtrail.py --seed 42 when it is not there yet. Prints Markdown.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from _common import GENERATOR
 from trailguard.patterns.logs_filter import compile_filter
 from trailguard.patterns.logs_filter.cis import CIS_CLOUDTRAIL_FILTERS
 
@@ -41,7 +42,6 @@ except ImportError:  # pragma: no cover - isal is a dependency, but optional her
     GUNZIP = "gzip"
 
 HERE = Path(__file__).resolve().parent
-GENERATOR = Path("/work/shared/bench/gen_cloudtrail.py")
 TARGET_OVERHEAD = 0.25
 
 

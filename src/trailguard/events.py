@@ -80,15 +80,21 @@ def to_envelope(record: Record) -> Envelope:
     """
     if "detail-type" in record and is_envelope(record):
         return record
-    event_id = record.get("eventID")
+    # This runs once per record scanned: the common cases are plain dict look-ups.
+    get = record.get
+    event_type = get("eventType")
+    kind = DETAIL_TYPES.get(event_type) if event_type.__class__ is str else None
+    event_source = get("eventSource")
+    source = _SOURCE_BY_EVENT_SOURCE.get(event_source) if event_source.__class__ is str else None
+    event_id = get("eventID")
     return {
         "version": "0",
-        "id": event_id if isinstance(event_id, str) and event_id else str(uuid.uuid4()),
-        "detail-type": detail_type(record),
-        "source": event_bridge_source(record),
-        "account": record.get("recipientAccountId") or _identity_account(record) or "",
-        "time": record.get("eventTime", ""),
-        "region": record.get("awsRegion", ""),
+        "id": event_id if event_id.__class__ is str and event_id else str(uuid.uuid4()),
+        "detail-type": kind or detail_type(record),
+        "source": source or event_bridge_source(record),
+        "account": get("recipientAccountId") or _identity_account(record) or "",
+        "time": get("eventTime", ""),
+        "region": get("awsRegion", ""),
         "resources": [],
         "detail": record,
     }

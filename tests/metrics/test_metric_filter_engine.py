@@ -28,7 +28,7 @@ NO_MFA_SIGN_IN = '{ ($.eventName = ConsoleLogin) && ($.additionalEventData.MFAUs
 FAILED_SIGN_IN = '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
 
 # Metric values from the CloudWatch Logs conformance corpus (AWS docs and a recorded AWS capture;
-# see /work/shared/conformance/cwlogs), plus one derived row for defaultValue on a non-match:
+# see ../shared/conformance/cwlogs), plus one derived row for defaultValue on a non-match:
 # id, pattern, message, metricValue, defaultValue, emitted.
 METRIC_VALUES = [
     (

@@ -66,6 +66,8 @@ def test_command(
         if not quiet:
             click.echo(_match_line(compiled, origin, message, selector))
     click.echo(f"{matched} of {total} events matched")
+    if total == 0 and not report.problems:
+        click.echo("trailguard: the input holds no events", err=True)
     if report.problems:
         sys.exit(2)
     sys.exit(0 if matched else 1)

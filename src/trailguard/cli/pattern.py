@@ -48,6 +48,8 @@ def test_command(
             continue
         click.echo(_event_line(CloudTrailEvent(event), is_match))
     click.echo(f"{matched} of {total} events matched")
+    if total == 0 and not report.problems:
+        click.echo("trailguard: the input holds no events", err=True)
     if report.problems:
         sys.exit(2)
     sys.exit(0 if matched else 1)

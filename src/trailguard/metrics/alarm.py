@@ -2,7 +2,7 @@
 
 The decision reproduces every row of the CloudWatch documentation's missing-data tables
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html),
-including the premature-alarm rule; /work/shared/specs/cloudwatch_alarm_semantics.md section 3
+including the premature-alarm rule; ../shared/specs/cloudwatch_alarm_semantics.md section 3
 gives the procedure and docs/alarms-notes.md the choices made where the docs are silent.
 """
 

@@ -9,23 +9,28 @@ import pytest
 
 from trailguard.patterns.logs_filter import compile_filter
 from trailguard.patterns.logs_filter.cis import CIS_CLOUDTRAIL_FILTERS
+from trailguard.sources import read_events
 
-SHARED = Path("/work/shared/data/cloudtrail")
-FIXTURE = (
-    Path(__file__).resolve().parents[2] / "fixtures" / "cloudtrail" / "aws_docs_examples.jsonl"
-)
-# Every real record set of the shared data, or the project's copy of the docs' records.
-RECORD_FILES = sorted(SHARED.glob("*/records.jsonl")) or [FIXTURE]
+ROOT = Path(__file__).resolve().parents[3]
+# The real records the project ships: the sample trail (AWS docs, Stratus Red Team, Invictus,
+# cloud-snitch) and the AWS documentation examples.
+RECORD_FILES = [
+    *sorted((ROOT / "examples" / "sample-trail" / "AWSLogs").rglob("*.json*")),
+    ROOT / "tests" / "fixtures" / "cloudtrail" / "aws_docs_examples.jsonl",
+]
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    return [dict(event) for _, event in read_events(str(path))]
 
 
 @pytest.mark.parametrize("name", list(CIS_CLOUDTRAIL_FILTERS))
-@pytest.mark.parametrize("path", RECORD_FILES, ids=lambda path: path.parent.name)
+@pytest.mark.parametrize("path", RECORD_FILES, ids=lambda path: path.name)
 def test_parsed_equals_text(name: str, path: Path):
     """For each CIS filter and every record, the parsed fast path agrees with the text path."""
     pattern = compile_filter(CIS_CLOUDTRAIL_FILTERS[name])
     disagreements = []
-    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
-        record = orjson.loads(raw)
+    for number, record in enumerate(_records(path), 1):
         # CloudTrail writes each record to CloudWatch Logs as its compact one-line JSON.
         if pattern.matches_parsed(record) is not pattern.matches(orjson.dumps(record).decode()):
             disagreements.append(number)
@@ -34,7 +39,7 @@ def test_parsed_equals_text(name: str, path: Path):
 
 def test_filters_see_real_events():
     """The property is not vacuous: the CIS filters match some records and miss others."""
-    records = [orjson.loads(raw) for path in RECORD_FILES for raw in path.read_bytes().splitlines()]
+    records = [record for path in RECORD_FILES for record in _records(path)]
     hits = {}
     for name, text in CIS_CLOUDTRAIL_FILTERS.items():
         pattern = compile_filter(text)
