@@ -12,9 +12,16 @@ import click
 from trailguard.alerts import Alert
 from trailguard.cli._output import RowWriter, output_options
 from trailguard.cli._rules import SEVERITIES, rule_options, select_rules
+from trailguard.cli.notify import (
+    EXIT_UNDELIVERED,
+    ScanNotifier,
+    config_option,
+    open_state,
+    print_report,
+)
 from trailguard.detect import RuleSet
 from trailguard.rules import Severity
-from trailguard.scan import FileResult, ScanResult, ScanWindow, scan
+from trailguard.scan import DEFAULT_LATENESS, FileResult, ScanResult, ScanWindow, scan
 from trailguard.store import AlertStore, default_database_path
 from trailguard.timeparse import cloudtrail_time, parse_time, zone
 
@@ -61,6 +68,12 @@ SUMMARY_COLUMNS = (
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal)."
 )
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="Send the alerts through the configured routes (exit 4 if a delivery fails).",
+)
+@config_option
 def scan_command(
     sources: tuple[str, ...],
     rule_dirs: tuple[str, ...],
@@ -78,6 +91,8 @@ def scan_command(
     db: str | None,
     no_store: bool,
     progress: bool | None,
+    notify: bool,
+    config_path: str | None,
 ) -> None:
     """Run detection rules over CloudTrail logs and print the alerts.
 
@@ -89,6 +104,7 @@ def scan_command(
     Examples:
       trailguard scan AWSLogs/ --since 7d --min-severity high
       trailguard scan s3://my-trail-bucket/AWSLogs/ --jobs 4 --format jsonl -o alerts.jsonl
+      trailguard scan AWSLogs/ --since 1d --notify --config trailguard.yaml
     """
     rules = select_rules(rule_dirs, no_builtin, only, exclude, min_severity)
     now = datetime.now(UTC)
@@ -101,13 +117,19 @@ def scan_command(
     sink = _AlertSink(
         RowWriter(output_format, output_path, columns=SUMMARY_COLUMNS, title="Alerts"), store
     )
+    sink.notifier = ScanNotifier(config_path, rules, open_state(db, no_store)) if notify else None
     try:
         result = _run(list(sources or ("-",)), RuleSet(rules), window, jobs, show_progress, sink)
     finally:
         sink.close()
+        report = sink.notifier.finish() if sink.notifier else None
     _print_summary(result, len(rules), sink.stored if store else None)
+    if report is not None:
+        print_report(report)
     if result.problems:
         sys.exit(2)
+    if report is not None and not report.ok:
+        sys.exit(EXIT_UNDELIVERED)
     if fail_on and sink.worst is not None and sink.worst >= Severity.parse(fail_on):
         sys.exit(EXIT_ALERT_AT_FAIL_ON)
 
@@ -122,6 +144,7 @@ class _AlertSink:
         self.store = store
         self.stored = 0
         self.worst: Severity | None = None
+        self.notifier: ScanNotifier | None = None
         self._batch: list[Alert] = []
         self._sorted = writer.output_format in ("table", "json")
         self._kept: list[Alert] = []
@@ -129,6 +152,8 @@ class _AlertSink:
     def __call__(self, alert: Alert) -> None:
         if self.worst is None or alert.severity > self.worst:
             self.worst = alert.severity
+        if self.notifier is not None:
+            self.notifier(alert)
         if self._sorted:
             self._kept.append(alert)
         else:
@@ -210,6 +235,11 @@ def _print_summary(result: ScanResult, rule_count: int, stored: int | None) -> N
         )
     ]
     lines.extend(f"  {count:6d}  {rule}" for rule, count in sorted(result.by_rule().items()))
+    if result.late_threshold_matches:
+        lines.append(
+            f"{result.late_threshold_matches} threshold matches arrived more than "
+            f"{DEFAULT_LATENESS} after their eventTime and were counted late"
+        )
     if stored is not None:
         lines.append(f"{stored} new alerts stored")
     click.echo("\n".join(lines), err=True)
