@@ -8,6 +8,14 @@ import click
 
 from trailguard.cli._output import emit, output_options
 from trailguard.cli._rules import SEVERITIES, split_list
+from trailguard.cli.notify import (
+    EXIT_UNDELIVERED,
+    UNDELIVERED_COLUMNS,
+    config_option,
+    print_report,
+    redeliver,
+    undelivered_rows,
+)
 from trailguard.cli.scan import SUMMARY_COLUMNS
 from trailguard.rules import Severity
 from trailguard.store import AlertStore, default_database_path
@@ -35,6 +43,11 @@ def alerts_group() -> None:
     type=click.Path(dir_okay=False),
     help=f"Alert store (default {default_database_path()}).",
 )
+@click.option(
+    "--undelivered",
+    is_flag=True,
+    help="List the deliveries that failed or are pending instead (one row per destination).",
+)
 @output_options
 def list_command(
     since: str | None,
@@ -44,10 +57,15 @@ def list_command(
     min_severity: str | None,
     limit: int | None,
     db: str | None,
+    undelivered: bool,
     output_format: str,
     output_path: str | None,
 ) -> None:
-    """List stored alerts, oldest event first."""
+    """List stored alerts, oldest event first (or, with --undelivered, failed deliveries)."""
+    if undelivered:
+        rows = undelivered_rows(db, split_list(rules))
+        emit(rows, output_format, output_path, columns=UNDELIVERED_COLUMNS, title="Undelivered")
+        return
     now = datetime.now(UTC)
     with AlertStore(db or default_database_path()) as store:
         stored = list(
@@ -67,3 +85,33 @@ def list_command(
         full_rows=(s.alert for s in stored),
         title="Stored alerts",
     )
+
+
+@alerts_group.command("redeliver")
+@click.option(
+    "--rule", "rules", multiple=True, help="Only these rule ids (repeatable or comma-separated)."
+)
+@click.option(
+    "--destination",
+    "destinations",
+    multiple=True,
+    help="Only these destinations (repeatable or comma-separated).",
+)
+@config_option
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help=f"Alert store (default {default_database_path()}).",
+)
+def redeliver_command(
+    rules: tuple[str, ...], destinations: tuple[str, ...], config_path: str | None, db: str | None
+) -> None:
+    """Send the failed and pending deliveries again, with the current configuration.
+
+    Each delivery goes to the destination it failed for; suppressions and throttling are not
+    applied again. Exit 4 if some still fail.
+    """
+    report = redeliver(config_path, db, split_list(rules), split_list(destinations))
+    print_report(report, what="redelivery")
+    if not report.ok:
+        raise click.exceptions.Exit(EXIT_UNDELIVERED)
