@@ -103,9 +103,13 @@ def line_of_rule(rule: Rule) -> int | None:
     return rule.location.line if rule.location else None
 
 
-def load_pack() -> list[Rule]:
-    """The built-in rules; a problem in them is a bug, raised as ConfigError."""
-    rules, problems = load_rules([pack_directory()])
+def load_pack(*, check_examples: bool = False) -> list[Rule]:
+    """The built-in rules; a problem in them is a bug, raised as ConfigError.
+
+    The pack's examples are checked by its tests, not again at every start (a Lambda cold start
+    would pay for it).
+    """
+    rules, problems = load_rules([pack_directory()], check_examples=check_examples)
     if problems:
         raise problems.problems[0]
     return rules
