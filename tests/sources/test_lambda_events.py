@@ -149,11 +149,11 @@ class TestS3:
         self,
     ) -> None:
         """A real trail file (cloud-snitch, organization trail path) reads completely."""
-        source = Path(
-            "/work/shared/data/cloudtrail/s3_delivery/cloud-snitch/AWSLogs/o-1234abcde/222222222222/CloudTrail/us-east-1/2025/03/06/222222222222_CloudTrail_us-east-1_20250306T0230Z_QF6qcgyiaVnSueXa.json.gz"
+        source = (
+            Path(__file__).resolve().parents[2]
+            / "examples/sample-trail/AWSLogs/o-1234abcde/222222222222/CloudTrail/us-east-1/2025/03/06"
+            / "222222222222_CloudTrail_us-east-1_20250306T0230Z_QF6qcgyiaVnSueXa.json.gz"
         )
-        if not source.exists():
-            pytest.skip("shared data not present")
         key = "AWSLogs/o-1234abcde/222222222222/CloudTrail/us-east-1/2025/03/06/" + source.name
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="org-trail")

@@ -1,1 +1,1 @@
-"""Offline engines for AWS pattern languages: EventBridge event patterns, CloudWatch Logs filters."""
+"""Offline engines for AWS pattern languages: EventBridge patterns, CloudWatch Logs filters."""

@@ -40,7 +40,7 @@ class _Machine:
         return state
 
     def add(self, items: Sequence[int | None], pattern: int) -> None:
-        """Add one wildcard value (bytes, None for ``*``) belonging to pattern number ``pattern``."""
+        """Add one wildcard value (bytes, None for ``*``) of the pattern numbered ``pattern``."""
         last = len(items) - 1
         state, previous = 0, -1
         for j in range(last):
@@ -109,8 +109,10 @@ class _Machine:
         alphabet = {item for edges in self.transitions.values() for item, _ in edges} - {_ANY}
         alphabet.add(-2)
 
-        def step(singles: frozenset[tuple[object, ...]], byte: int) -> frozenset[tuple[object, ...]]:
-            found = set()
+        def step(
+            singles: frozenset[tuple[object, ...]], byte: int
+        ) -> frozenset[tuple[object, ...]]:
+            found: set[tuple[object, ...]] = set()
             for single in singles:
                 state = self.state_of[single]
                 if state is not None:
@@ -145,7 +147,9 @@ class _Machine:
         return best
 
 
-def complexity(patterns: Sequence[Sequence[Sequence[int | None]]], limit: int = MAX_COMPLEXITY) -> int:
+def complexity(
+    patterns: Sequence[Sequence[Sequence[int | None]]], limit: int = MAX_COMPLEXITY
+) -> int:
     """Complexity of one field's wildcard patterns; each pattern is a list of byte-item values.
 
     A plain ``wildcard`` is a pattern with one value; an ``anything-but`` wildcard list is one

@@ -203,7 +203,8 @@ class TextReader(Reader):
             kind = "root" if context is None else ("Object" if context.kind == "{" else "Array")
             where = self._location(context.start) if context else self._location(0, column=0)
             self.fail(
-                f"Unexpected close marker '{char}': expected '{wanted}' (for {kind} starting at {where})"
+                f"Unexpected close marker '{char}': expected '{wanted}' "
+                f"(for {kind} starting at {where})"
             )
         self._stack.pop()
         self._token = Token.END_OBJECT if char == "}" else Token.END_ARRAY

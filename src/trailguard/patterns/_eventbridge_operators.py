@@ -156,7 +156,7 @@ def _equals_ignore_case(reader: Reader) -> Matcher:
 
 
 def _wildcard(reader: Reader) -> Matcher:
-    """``{"wildcard": s}``: ``*`` is any run of characters, ``\\*`` and ``\\\\`` escape."""
+    r"""``{"wildcard": s}``: ``*`` is any run of characters; ``\*`` and ``\\`` are escapes."""
     text = _string_operand(reader, "wildcard match pattern must be a string")
     pieces = _parse_wildcard(reader, text)
     _expect_end(reader)
@@ -245,7 +245,9 @@ def _numeric_body(reader: Reader) -> Matcher:
         above = value > low if low_open else value >= low
         return above and (value < high if high_open else value <= high)
 
-    return Matcher("numeric", ("numeric", operator, low, upper, high), on_number=between, numeric=True)
+    return Matcher(
+        "numeric", ("numeric", operator, low, upper, high), on_number=between, numeric=True
+    )
 
 
 def _range(reader: Reader, operator: str, literal: str) -> Matcher:
@@ -268,7 +270,7 @@ def _number_operand(reader: Reader, literal: str) -> float:
 
 
 def _anything_but(reader: Reader) -> Matcher:
-    """``{"anything-but": v | [v...] | {"prefix"|"suffix"|"equals-ignore-case"|"wildcard": ...}}``."""
+    """``{"anything-but": ...}``: a value or list, or a prefix/suffix/ignore-case/wildcard form."""
     token = reader.next()
     form = ""
     if token is Token.START_OBJECT:
@@ -406,7 +408,9 @@ def _but_ignore_case(values: list[str]) -> Matcher:
 
 def _but_wildcard(values: list[str]) -> Matcher:
     pieces = [parse_wildcard(value) for value in dict.fromkeys(values)]
-    base = _none_of("anything-but-wildcard", values, lambda text: wildcard_test(parse_wildcard(text)))
+    base = _none_of(
+        "anything-but-wildcard", values, lambda text: wildcard_test(parse_wildcard(text))
+    )
     return Matcher(
         base.kind,
         base.key,

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Self
 
 Address = tuple[int, int]
 """An IP address as (bytes, value): (4, n) for IPv4, (16, n) for IPv6."""
@@ -15,10 +16,20 @@ _IPV6 = re.compile(r"[0-9a-fA-F:]*:[0-9a-fA-F:]*")
 _MAPPED_PREFIX = 0xFFFF << 32
 
 
-class NumberText(str):
-    """A JSON number whose value is not a finite double (``1e400``); only its text can match."""
+class NumberLiteral(float):
+    """An event number whose literal a double cannot hold (``1e400``, ``0.30000000000000001``).
 
-    __slots__ = ()
+    It compares as the nearest double, like Java's parser, and keeps its text for the exact
+    matches that compare literals.
+    """
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> Self:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
 
 
 def comparable(literal: str) -> float | None:
@@ -40,8 +51,8 @@ def comparable(literal: str) -> float | None:
 def event_double(value: object) -> float | None:
     """The double an event number converts to (nearest, as Java's parser), None if not finite."""
     kind = type(value)
-    if kind is float:
-        return value if math.isfinite(value) else None  # type: ignore[arg-type,return-value]
+    if kind is float or kind is NumberLiteral:
+        return float(value) if math.isfinite(value) else None  # type: ignore[arg-type]
     if kind is int:
         try:
             return float(value)  # type: ignore[arg-type]
@@ -59,11 +70,13 @@ def event_double(value: object) -> float | None:
 def is_number(value: object) -> bool:
     """Whether an event value is a JSON number (bool is not)."""
     kind = type(value)
-    return kind is int or kind is float or kind is Decimal or kind is NumberText
+    return kind is int or kind is float or kind is Decimal or kind is NumberLiteral
 
 
 def number_text(value: object) -> str:
     """The literal text of an event number."""
+    if isinstance(value, NumberLiteral):
+        return value.text
     try:
         return repr(value) if type(value) is float else str(value)
     except ValueError:  # an int too long for str(); no pattern literal can be that long
@@ -84,7 +97,7 @@ def parse_ip(text: str) -> Address | None:
 
 
 def looks_like_ip(text: str) -> bool:
-    """Whether text passes event-ruler's IP regexes (so a failed parse is "Invalid", not "Nonstandard")."""
+    """Whether text passes event-ruler's IP regexes (a failed parse is then "Invalid")."""
     return bool(_IPV4.fullmatch(text) or _IPV6.fullmatch(text))
 
 
@@ -193,9 +206,7 @@ def ignore_case(pattern: str, *, mode: str) -> Callable[[str], bool]:
         if not size and mode != "equals":
             return lambda _value: True
         if mode == "equals":
-            return lambda value: (
-                len(value) == size and value.isascii() and value.lower() == folded
-            )
+            return lambda value: len(value) == size and value.isascii() and value.lower() == folded
         if mode == "prefix":
             return lambda value: value[:size].isascii() and value[:size].lower() == folded
         return lambda value: value[-size:].isascii() and value[-size:].lower() == folded
@@ -242,10 +253,12 @@ def parse_wildcard(text: str) -> list[str | None]:
             literal.append(byte)
         i += 1
     pieces.append(literal.decode(errors="surrogatepass"))
-    first, last = pieces[0], pieces[-1]
+    first = pieces[0]
     assert isinstance(first, str)
+    pieces[0] = first[1:]  # drop the quotes event-ruler wraps the value in
+    last = pieces[-1]
     assert isinstance(last, str)
-    pieces[0], pieces[-1] = first[1:], last[:-1]
+    pieces[-1] = last[:-1]
     return pieces
 
 

@@ -12,17 +12,19 @@ https://github.com/aws/event-ruler; deviations are listed in docs/eventbridge-de
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from trailguard.patterns._eventbridge_compiler import DEFAULT_MAX_LENGTH, Fields, compile_rules
-from trailguard.patterns._eventbridge_eval import SubRule, parse_event
-from trailguard.patterns._eventbridge_index import Plan, build, run
+from trailguard.patterns._eventbridge_eval import SubRule
+from trailguard.patterns._eventbridge_index import Plan, build, matcher
+from trailguard.patterns._eventbridge_paths import parse_event
 
 __all__ = ["DEFAULT_INDEX_PATHS", "EventPattern", "PatternSet", "compile_pattern"]
 
 DEFAULT_INDEX_PATHS = ("detail.eventName", "detail.eventSource", "source")
 """Paths PatternSet prefers to index on, most selective first (CloudTrail envelopes)."""
+
 
 def compile_pattern(
     pattern: str | Mapping[str, Any], *, max_length: int | None = DEFAULT_MAX_LENGTH
@@ -108,21 +110,32 @@ class PatternSet:
         compiled = pattern if isinstance(pattern, EventPattern) else compile_pattern(pattern)
         self._patterns[name] = compiled
         self._plan = None
+        self.__dict__.pop("matching", None)
 
     def matching(self, event: Mapping[str, Any] | str) -> list[str]:
         """Names of the patterns the event matches, in the order they were added."""
+        return self._compile()(event)
+
+    def _compile(self) -> Callable[[Any], list[str]]:
+        plan = self._plan or self._build()
+        fast = matcher(plan, list(self._patterns), self._general)
+        # Instances then call the generated function straight away: it runs once per event,
+        # and a method call around it would cost a tenth of its time. add() removes it.
+        self.__dict__["matching"] = fast
+        return fast
+
+    def _general(self, event: object) -> list[str]:
+        """matching() for what the generated code does not read: text, mappings, dotted keys."""
         plan = self._plan or self._build()
         candidate = _as_event(event)
         if candidate is None:
             return []
         try:
-            found = run(plan, candidate, None)
+            found = plan.run(candidate, None)
         except RecursionError:
             return []
-        if not found:
-            return []
         names = self._names
-        return [names[number] for number in sorted(found)]
+        return [names[number] for number in sorted(found or ())]
 
     def _build(self) -> Plan:
         self._names = list(self._patterns)
