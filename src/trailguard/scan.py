@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from trailguard._gc import cyclic_gc_paused
 from trailguard.alerts import Alert
 from trailguard.detect import RuleSet, TimeOrderedThresholds
 from trailguard.errors import InputError
@@ -119,6 +120,10 @@ class _Worker:
         return events_in_bytes(data, source, on_error)
 
     def scan(self, source: str) -> FileResult:
+        with cyclic_gc_paused():
+            return self._scan(source)
+
+    def _scan(self, source: str) -> FileResult:
         result = FileResult(source)
         problems: list[InputError] = []
         window, rule_set = self.window, self.rule_set
@@ -255,7 +260,8 @@ def scan(  # noqa: PLR0913 - the options are keyword-only
         _worker = worker
         try:
             context = multiprocessing.get_context("fork")
-            with context.Pool(jobs) as pool:
+            # The parent unpickles every file's results; they are trees like the records.
+            with context.Pool(jobs) as pool, cyclic_gc_paused():
                 results = pool.imap(_scan_in_child, files, chunksize=4)
                 for stamp, file_result in zip(stamps, results, strict=True):
                     collect(stamp, file_result)

@@ -40,10 +40,27 @@ def main() -> None:
 # The commands are defined in their own modules, which need `main` to exist first.
 from trailguard.cli.alarm import alarm_group  # noqa: E402
 from trailguard.cli.alerts import alerts_group  # noqa: E402
+from trailguard.cli.deploy import deploy_group  # noqa: E402
+from trailguard.cli.doctor import doctor_command  # noqa: E402
 from trailguard.cli.filter import filter_group  # noqa: E402
+from trailguard.cli.notify import notify_group  # noqa: E402
 from trailguard.cli.pattern import pattern  # noqa: E402
 from trailguard.cli.rules import rules_group  # noqa: E402
 from trailguard.cli.scan import scan_command  # noqa: E402
+from trailguard.cli.search import search_command  # noqa: E402
+from trailguard.cli.watch import watch_command  # noqa: E402
 
-for _command in (scan_command, rules_group, alerts_group, pattern, filter_group, alarm_group):
+for _command in (
+    scan_command,
+    search_command,
+    rules_group,
+    alerts_group,
+    pattern,
+    filter_group,
+    alarm_group,
+    notify_group,
+    watch_command,
+    deploy_group,
+    doctor_command,
+):
     main.add_command(_command)
