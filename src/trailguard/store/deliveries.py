@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import orjson
 
@@ -27,7 +27,7 @@ from trailguard.alerting.state import (
     claim_decision,
     stamp,
 )
-from trailguard.errors import ConfigError, Location
+from trailguard.store._database import SqliteDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -82,33 +82,11 @@ def _key(key: DeliveryKey) -> tuple[str, str, str]:
     return (key.rule_id, key.event_id, key.target)
 
 
-class DeliveryStore:
+class DeliveryStore(SqliteDatabase):
     """NotifyState in the SQLite file of the alert store."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            # WAL: a commit appends to the log without an fsync (NORMAL), so recording each
-            # attempt stays cheap; a power loss (not a process crash) may lose the last commits.
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise ConfigError(
-                f"cannot open the delivery store: {error}", location=Location(str(path))
-            ) from None
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+        super().__init__(path, SCHEMA, what="delivery store", autocommit=True)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

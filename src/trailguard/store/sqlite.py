@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import orjson
 
 from trailguard.alerts import Alert
-from trailguard.errors import ConfigError, Location
 from trailguard.rules.model import Severity
+from trailguard.store._database import SqliteDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -73,29 +72,11 @@ class StoredAlert:
         }
 
 
-class AlertStore:
+class AlertStore(SqliteDatabase):
     """Alert history in one SQLite file; safe to share between overlapping scans."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path)
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise ConfigError(
-                f"cannot open the alert store: {error}", location=Location(str(path))
-            ) from None
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+        super().__init__(path, SCHEMA, what="alert store", autocommit=False)
 
     def add(self, alerts: Iterable[Alert], *, now: datetime | None = None) -> int:
         """Store alerts not seen before; returns how many were new."""
