@@ -32,8 +32,11 @@ class _Group(click.Group):
 def main() -> None:
     """Turn AWS CloudTrail into security alerts and answers.
 
-    Patterns are evaluated offline with exactly the semantics AWS applies: EventBridge event
-    patterns (`pattern`) and CloudWatch Logs filter patterns (`filter`, `alarm`).
+    \b
+    Alerts:         scan, alerts, rules, notify, watch
+    Investigation:  search
+    AWS side:       deploy, doctor
+    Exact engines:  pattern (EventBridge), filter and alarm (CloudWatch Logs, CloudWatch)
     """
 
 
