@@ -1,13 +1,12 @@
 """`trailguard watch`: polling LookupEvents (a local CloudTrail server) and S3 (moto), with checkpoints.
 
-moto does not implement LookupEvents; ``tests/investigate/_lookup_server.py`` answers it over real
+moto does not implement LookupEvents; ``trailguard.testing_cloudtrail`` answers it over real
 HTTP with paging and throttling, as AWS does.
 """
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import os
 import signal
@@ -17,13 +16,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from trailguard import testing_cloudtrail as lookup_server
 from trailguard.alerting import MemoryState
 from trailguard.alerting.runtime import Runtime, select_rules
 from trailguard.config import parse_config
@@ -43,22 +42,6 @@ routes:
   - to: [hook]
 throttle: {enabled: false}
 """
-
-
-def load_lookup_server() -> ModuleType:
-    name = "trailguard_tests_lookup_server"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent / "investigate" / "_lookup_server.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-lookup_server = load_lookup_server()
 
 
 def envelope_details() -> list[dict[str, Any]]:

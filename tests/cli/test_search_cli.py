@@ -7,18 +7,16 @@ with ``TRAILGUARD_UPDATE_GOLDEN=1 pytest tests/cli/test_search_cli.py`` and revi
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from trailguard import testing_cloudtrail
 from trailguard.cli import main
 from trailguard.sources import expand_paths, read_events
 
@@ -261,25 +259,12 @@ class TestBadInput:
         assert "nope" in err
 
 
-def _server_module() -> ModuleType:
-    name = "trailguard_tests_lookup_server"
-    if name not in sys.modules:
-        path = ROOT / "tests" / "investigate" / "_lookup_server.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 class TestLookupEventsApi:
     @pytest.fixture
     def server(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
         """The fake LookupEvents endpoint at AWS's real rate, reached through AWS_ENDPOINT_URL."""
         records = [dict(e) for p in expand_paths([str(SAMPLE)]) for _, e in read_events(p)]
-        module = _server_module()
+        module = testing_cloudtrail
         with module.serving(module.LookupServer(records, rate=2)) as running:
             settings = {
                 "AWS_ENDPOINT_URL": running.url,

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from trailguard import testing_cloudtrail
 from trailguard.investigate import Query, plan_lookup, search_files, search_lookup_events
 from trailguard.investigate.spool import SortedSpool
 from trailguard.sources import expand_paths, read_events
@@ -24,20 +22,6 @@ from trailguard.sources.lookup_api import LookupEventsSource, Pacer
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample-trail"
 ALL_RECORDS = [dict(e) for p in expand_paths([str(SAMPLE)]) for _, e in read_events(p)]
-
-
-def _server_module() -> ModuleType:
-    name = "trailguard_tests_lookup_server"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parent / "_lookup_server.py"
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def ids(result: Any) -> list[str]:
@@ -195,7 +179,7 @@ class TestLookupEventsSearch:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTESTING")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        module = _server_module()
+        module = testing_cloudtrail
         with module.serving(module.LookupServer(ALL_RECORDS, rate=1000)) as running:
             yield running
 

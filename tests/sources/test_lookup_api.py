@@ -1,24 +1,22 @@
 """The LookupEvents source against a local server that speaks CloudTrail's JSON protocol.
 
-moto does not implement LookupEvents, so ``tests/investigate/_lookup_server.py`` answers it
+moto does not implement LookupEvents, so ``trailguard.testing_cloudtrail`` answers it
 over real HTTP from the records of the sample trail, with real paging and throttling.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from trailguard import testing_cloudtrail as lookup_server
 from trailguard.errors import InputError
 from trailguard.sources import expand_paths, read_events
 from trailguard.sources.lookup_api import (
@@ -31,23 +29,6 @@ from trailguard.sources.lookup_api import (
 )
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-trail"
-
-
-def load_server_module() -> ModuleType:
-    """The fake LookupEvents server, shared with tests/investigate and tests/cli."""
-    name = "trailguard_tests_lookup_server"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "investigate" / "_lookup_server.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-lookup_server = load_server_module()
 
 
 def sample_records() -> list[dict[str, Any]]:
