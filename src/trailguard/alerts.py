@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +37,9 @@ class Alert:
 
     @classmethod
     def from_match(
-        cls, rule: Rule, event: CloudTrailEvent, *, related: tuple[CloudTrailEvent, ...] = ()
+        cls, rule: Rule, event: CloudTrailEvent, *, related_event_ids: Sequence[str] = ()
     ) -> Alert:
-        """The alert ``rule`` raises for ``event`` (and the ``related`` events of a threshold)."""
+        """The alert ``rule`` raises for ``event`` (and the events of a threshold's burst)."""
         return cls(
             rule_id=rule.id,
             severity=rule.severity,
@@ -55,8 +55,34 @@ class Alert:
             source_ip=event.source_ip,
             error_code=event.error_code,
             record=event.record,
-            count=len(related) or 1,
-            related_event_ids=tuple(e.event_id for e in related),
+            count=len(related_event_ids) or 1,
+            related_event_ids=tuple(related_event_ids),
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Alert:
+        """The alert ``to_dict`` wrote (JSON output, the store, a Spark scan's output).
+
+        Raises KeyError or ValueError when a field is missing or wrong.
+        """
+        return cls(
+            rule_id=str(data["rule"]),
+            severity=Severity.parse(str(data["severity"])),
+            title=str(data["title"]),
+            event_time=str(data["eventTime"]),
+            event_id=str(data["eventID"]),
+            event_name=str(data["eventName"]),
+            event_source=str(data["eventSource"]),
+            account=str(data["account"]),
+            region=str(data["region"]),
+            principal=str(data["principal"]),
+            principal_arn=str(data["principalArn"]),
+            source_ip=str(data["sourceIPAddress"]),
+            # summary() prints a missing errorCode as "", as CloudTrailEvent reads "" as none.
+            error_code=str(data["errorCode"]) if data.get("errorCode") else None,
+            record=data["record"],
+            count=int(data["count"]),
+            related_event_ids=tuple(str(i) for i in data["relatedEventIDs"]),
         )
 
     def summary(self) -> dict[str, Any]:

@@ -100,6 +100,29 @@ def to_envelope(record: Record) -> Envelope:
     }
 
 
+LEAN_ENVELOPE_FIELDS = frozenset({"source", "detail-type", "detail"})
+"""The top-level fields almost every CloudTrail pattern reads, and all ``lean_envelope`` builds."""
+
+
+def lean_envelope(record: Record) -> Envelope:
+    """The envelope of a bare record with only ``source``, ``detail-type`` and ``detail``.
+
+    For patterns that read no other top-level field it matches exactly as ``to_envelope`` does,
+    at a third of the cost: patterns only see the fields they name, and an envelope never holds a
+    dotted key that could stand in the way of one. ``record`` must not be an envelope.
+    """
+    get = record.get
+    event_type = get("eventType")
+    kind = DETAIL_TYPES.get(event_type) if event_type.__class__ is str else None
+    event_source = get("eventSource")
+    source = _SOURCE_BY_EVENT_SOURCE.get(event_source) if event_source.__class__ is str else None
+    return {
+        "detail-type": kind or detail_type(record),
+        "source": source or event_bridge_source(record),
+        "detail": record,
+    }
+
+
 def from_envelope(event: Mapping[str, Any]) -> Record:
     """The CloudTrail record inside an EventBridge envelope (a bare record is returned as is)."""
     if is_envelope(event):

@@ -16,15 +16,23 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from trailguard._gc import cyclic_gc_paused
 from trailguard.alerts import Alert
-from trailguard.detect import RuleSet, TimeOrderedThresholds
+from trailguard.detect import RuleSet, ThresholdMatch, TimeOrderedThresholds, threshold_matches
 from trailguard.errors import InputError
-from trailguard.events import CloudTrailEvent
-from trailguard.sources.files import events_in_bytes, expand_paths, gunzip_if_needed, read_events
+from trailguard.events import CloudTrailEvent, from_envelope
+from trailguard.rules import Rule
+from trailguard.sources.files import (
+    events_in_document,
+    expand_paths,
+    gunzip_if_needed,
+    load_document,
+    read_bytes,
+    trail_records,
+)
 from trailguard.sources.s3 import KeyFilter, is_s3_url, list_log_keys, read_object
 
 S3ClientFactory = Callable[[], Any]
@@ -43,6 +51,11 @@ class ScanWindow:
 
     since: str | None = None
     until: str | None = None
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the window leaves anything out."""
+        return self.since is not None or self.until is not None
 
     def contains(self, event_time: object) -> bool:
         """Whether an eventTime lies within the window (inclusive)."""
@@ -71,7 +84,7 @@ class FileResult:
     source: str
     records: int = 0
     alerts: list[Alert] = field(default_factory=list)
-    threshold_matches: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    threshold_matches: list[ThresholdMatch] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -107,39 +120,68 @@ class _Worker:
             self._s3_client = self.s3_client_factory()
         return self._s3_client
 
-    def events(
-        self, source: str, on_error: Callable[[InputError], None]
-    ) -> Iterator[tuple[int, Mapping[str, Any]]]:
-        if not is_s3_url(source):
-            return read_events(source, on_error=on_error)
-        try:
-            data = gunzip_if_needed(read_object(self.s3(), source), source)
-        except InputError as error:
-            on_error(error)
-            return iter(())
-        return events_in_bytes(data, source, on_error)
+    def data(self, source: str) -> bytes:
+        if is_s3_url(source):
+            return gunzip_if_needed(read_object(self.s3(), source), source)
+        return read_bytes(source)
 
     def scan(self, source: str) -> FileResult:
-        with cyclic_gc_paused():
-            return self._scan(source)
-
-    def _scan(self, source: str) -> FileResult:
         result = FileResult(source)
-        problems: list[InputError] = []
-        window, rule_set = self.window, self.rule_set
-        for _, event in self.events(source, problems.append):
-            record = event.get("detail", event) if "detail-type" in event else event
-            if not window.contains(record.get("eventTime")):
-                continue
-            result.records += 1
-            rules = rule_set.matching(event)
-            for rule in rules:
-                if rule.threshold is not None:
-                    result.threshold_matches.append((rule.id, record))
-                else:
-                    result.alerts.append(Alert.from_match(rule, CloudTrailEvent(record)))
-        result.problems = [str(p) for p in problems]
+        try:
+            data = self.data(source)
+        except InputError as error:
+            result.problems.append(str(error))
+            return result
+        with cyclic_gc_paused():
+            document = load_document(data)
+            records = trail_records(document)
+            if records is not None:
+                self._scan_records(records, result)
+            else:
+                self._scan_events(document, data, result)
         return result
+
+    def _scan_records(self, records: list[Any], result: FileResult) -> None:
+        """The hot path: the records of a trail log file, as CloudTrail wrote them."""
+        matching = self.rule_set.matching_record
+        window = self.window if self.window.bounded else None
+        count = 0
+        for record in records:
+            if type(record) is not dict:
+                continue
+            if window is not None and not window.contains(record.get("eventTime")):
+                continue
+            count += 1
+            rules = matching(record)
+            if rules:
+                _found(rules, record, result)
+        result.records = count
+
+    def _scan_events(self, document: Any, data: bytes, result: FileResult) -> None:
+        """Any other content: JSON Lines, EventBridge envelopes, LookupEvents output ..."""
+        problems: list[InputError] = []
+        matching = self.rule_set.matching
+        try:
+            for _, event in events_in_document(document, data, result.source, problems.append):
+                record = from_envelope(event)
+                if not self.window.contains(record.get("eventTime")):
+                    continue
+                result.records += 1
+                rules = matching(event)
+                if rules:
+                    _found(rules, record, result)
+        except InputError as error:  # the whole file is unreadable (not CloudTrail, say)
+            problems.append(error)
+        result.problems = [str(problem) for problem in problems]
+
+
+def _found(rules: list[Rule], record: Mapping[str, Any], result: FileResult) -> None:
+    counted = [rule for rule in rules if rule.threshold is not None]
+    if counted:
+        result.threshold_matches += threshold_matches(counted, record)
+    if len(counted) < len(rules):
+        event = CloudTrailEvent(record)
+        result.alerts += [Alert.from_match(r, event) for r in rules if r.threshold is None]
 
 
 _worker: _Worker | None = None
@@ -203,7 +245,7 @@ def delivery_order(sources: Iterable[str]) -> list[tuple[str | None, str]]:
 def _watermark(stamp: str | None, lateness: timedelta) -> str | None:
     if stamp is None:
         return ""
-    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) - lateness
+    moment = datetime.fromisoformat(stamp) - lateness
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -245,8 +287,8 @@ def scan(  # noqa: PLR0913 - the options are keyword-only
         result.problems.extend(file_result.problems)
         for alert in file_result.alerts:
             emit(alert)
-        for rule_id, record in file_result.threshold_matches:
-            late_alert = thresholds.add(rule_id, record)
+        for match in file_result.threshold_matches:
+            late_alert = thresholds.add(match)
             if late_alert is not None:
                 emit(late_alert)
         for alert in thresholds.release(_watermark(stamp, lateness)):

@@ -20,7 +20,13 @@ from trailguard.investigate.prefilter import RawPrefilter
 from trailguard.investigate.query import CompiledQuery, Query
 from trailguard.investigate.spool import DEFAULT_MEMORY_LIMIT, SortedSpool
 from trailguard.scan import S3ClientFactory, expand_sources
-from trailguard.sources.files import events_in_bytes, gunzip_if_needed, read_bytes
+from trailguard.sources.files import (
+    events_in_document,
+    gunzip_if_needed,
+    load_document,
+    read_bytes,
+    trail_records,
+)
 from trailguard.sources.lookup_api import Lookup, LookupEventsSource
 from trailguard.sources.s3 import is_s3_url, read_object
 
@@ -106,9 +112,11 @@ class _Reader:
         test = self.compiled.matches
         dumps = orjson.dumps
         matches = result.matches
-        records = _trail_records(data)
+        document = load_document(data)
+        records = trail_records(document)
         if records is None:
-            events = (event for _, event in events_in_bytes(data, result.source, problems.append))
+            found = events_in_document(document, data, result.source, problems.append)
+            events = (event for _, event in found)
             records = [
                 event["detail"] if "detail-type" in event and "detail" in event else event
                 for event in events
@@ -122,26 +130,19 @@ class _Reader:
         result.problems = [str(problem) for problem in problems]
 
 
-def _trail_records(data: bytes) -> list[Any] | None:
-    """The ``Records`` list of a trail log file, or None for any other content.
-
-    A list holding EventBridge envelopes (not what CloudTrail writes) is left to the general
-    reader, which unwraps them.
-    """
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    records = document.get("Records") if type(document) is dict else None
-    if type(records) is not list or any(
-        type(record) is dict and "detail-type" in record for record in records
-    ):
-        return None
-    return records
-
-
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def file_searcher(
+    query: CompiledQuery, s3_client_factory: S3ClientFactory | None = None
+) -> Callable[[str], FileMatches]:
+    """Search one file or S3 object at a time exactly as ``search_files`` does, pre-filter included.
+
+    Build it once per process (the pre-filter is derived from the query) and call it per file;
+    other engines (Spark executors) reuse the per-file matching through it.
+    """
+    return _Reader(query, s3_client_factory).read
 
 
 _reader: _Reader | None = None

@@ -52,6 +52,11 @@ class EventPattern:
     def __repr__(self) -> str:
         return f"EventPattern({self.text!r})"
 
+    @property
+    def paths(self) -> frozenset[str]:
+        """Every field path the pattern reads (``detail.eventName``), in any ``$or`` branch."""
+        return frozenset(field.path for rule in self._rules for field in rule.fields)
+
     def matches(self, event: Mapping[str, Any] | str) -> bool:
         """Whether the event (a mapping or JSON text) matches; False for anything unreadable."""
         candidate = _as_event(event)

@@ -121,13 +121,26 @@ def load_rule_file(
     """One rule file, or None after adding its problems to ``problems``."""
     where = str(path)
     try:
-        document = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         problems.add(where, None, error.strerror or str(error))
         return None
     except UnicodeDecodeError as error:
         problems.add(where, None, f"not UTF-8 text: {error}")
         return None
+    return load_rule_text(text, where, problems, check_examples=check_examples)
+
+
+def load_rule_text(
+    text: str, where: str, problems: RuleProblems, *, check_examples: bool = True
+) -> Rule | None:
+    """One rule from the text of a rule file named ``where``, or None after adding its problems.
+
+    Compiled rules cannot be pickled, so processes elsewhere (Spark executors) rebuild them
+    from their text with this.
+    """
+    try:
+        document = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problems.add(where, mark.line + 1 if mark else None, f"not valid YAML: {error}")

@@ -89,7 +89,40 @@ def events_in_bytes(
     data: bytes, path: str, on_error: ErrorHandler | None = None
 ) -> Iterator[Located]:
     """Yield ``(position, event)`` from the (already gunzipped) content of one file or object."""
-    document = _load_whole(data)
+    return events_in_document(load_document(data), data, path, on_error)
+
+
+NOT_ONE_DOCUMENT = object()
+"""What ``load_document`` returns for content that is not one JSON document (JSON Lines, say)."""
+
+
+def load_document(data: bytes) -> Any:
+    """The content parsed as one JSON document, or NOT_ONE_DOCUMENT."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return NOT_ONE_DOCUMENT
+
+
+def trail_records(document: Any) -> list[Any] | None:
+    """The ``Records`` list of a trail log file, or None for any other document.
+
+    Its items are the bare records as CloudTrail wrote them (a non-object item is skipped by the
+    caller, as ``events_in_document`` skips it). A list holding EventBridge envelopes, which
+    CloudTrail never writes, is left to ``events_in_document``, which unwraps them.
+    """
+    records = document.get("Records") if type(document) is dict else None
+    if type(records) is not list or any(
+        type(record) is dict and "detail-type" in record for record in records
+    ):
+        return None
+    return records
+
+
+def events_in_document(
+    document: Any, data: bytes, path: str, on_error: ErrorHandler | None = None
+) -> Iterator[Located]:
+    """``events_in_bytes`` for content already parsed by ``load_document``."""
     records = document.get("Records") if isinstance(document, dict) else None
     if isinstance(records, list):
         # A trail log file, by far the most common input: no further dispatch per record.
@@ -97,7 +130,7 @@ def events_in_bytes(
             if isinstance(record, dict):
                 yield index, record
         return
-    if document is not _NOT_ONE_DOCUMENT:
+    if document is not NOT_ONE_DOCUMENT:
         yield from _located(document, path, line=None)
         return
     for number, line in enumerate(data.splitlines(), start=1):
@@ -110,16 +143,6 @@ def events_in_bytes(
             if on_error is None:
                 raise problem from None
             on_error(problem)
-
-
-_NOT_ONE_DOCUMENT = object()
-
-
-def _load_whole(data: bytes) -> Any:
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return _NOT_ONE_DOCUMENT
 
 
 def _located(document: Any, path: str, line: int | None) -> Iterator[Located]:
@@ -143,8 +166,8 @@ def read_lines_or_records(path: str) -> tuple[bool, list[Located] | list[tuple[i
     ``(False, [(line_number, text), ...])`` for a plain log file (one log event per line).
     """
     data = read_bytes(path)
-    document = _load_whole(data)
-    if document is not _NOT_ONE_DOCUMENT and is_cloudtrail_document(document):
+    document = load_document(data)
+    if document is not NOT_ONE_DOCUMENT and is_cloudtrail_document(document):
         return True, list(_located(document, path, line=None))
     lines = data.decode("utf-8", errors="replace").splitlines()
     parsed = _parse_all_lines(lines)
