@@ -19,6 +19,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def output_options(function: F) -> F:
     """Add ``--format`` and ``--output`` to a command."""
+    return output_options_with()(function)
+
+
+def output_options_with(*extra_formats: str) -> Callable[[F], F]:
+    """``output_options`` with more ``--format`` choices, which the command itself handles."""
+    return lambda function: _output_options(function, (*FORMATS, *extra_formats))
+
+
+def _output_options(function: F, formats: Sequence[str]) -> F:
     function = click.option(
         "--output",
         "-o",
@@ -30,7 +39,7 @@ def output_options(function: F) -> F:
         "--format",
         "-f",
         "output_format",
-        type=click.Choice(FORMATS),
+        type=click.Choice(formats),
         default="table",
         show_default=True,
         help="How to print the results.",

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import click
 
+from trailguard.alerts import Alert
 from trailguard.cli._output import emit, output_options
 from trailguard.cli._rules import SEVERITIES, split_list
+from trailguard.cli._spark import open_session
 from trailguard.cli.notify import (
     EXIT_UNDELIVERED,
     UNDELIVERED_COLUMNS,
@@ -18,8 +20,11 @@ from trailguard.cli.notify import (
 )
 from trailguard.cli.scan import SUMMARY_COLUMNS
 from trailguard.rules import Severity
+from trailguard.spark.results import read_alerts
 from trailguard.store import AlertStore, default_database_path
 from trailguard.timeparse import cloudtrail_time, parse_time, zone
+
+LOAD_BATCH = 500
 
 
 @click.group("alerts")
@@ -85,6 +90,40 @@ def list_command(
         full_rows=(s.alert for s in stored),
         title="Stored alerts",
     )
+
+
+@alerts_group.command("load")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(exists=True))
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help=f"Alert store (default {default_database_path()}).",
+)
+def load_command(paths: tuple[str, ...], db: str | None) -> None:
+    """Keep alerts from files in the store: Spark scan output or `scan --format jsonl`.
+
+    PATH is a JSON Lines file, or a folder a Spark scan wrote with --output (its part files,
+    JSON Lines or Parquet; Parquet is read with Spark and needs the spark extra). Each alert is
+    kept once per rule and event, so loading a folder twice adds nothing the second time.
+
+    \b
+    Examples:
+      trailguard scan AWSLogs/ --engine spark --format parquet --output alerts/
+      trailguard alerts load alerts/
+    """
+    read = 0
+    with AlertStore(db or default_database_path()) as store:
+        new = 0
+        batch: list[Alert] = []
+        for path in paths:
+            for alert in read_alerts(path, spark=lambda: open_session(None, ())):
+                read += 1
+                batch.append(alert)
+                if len(batch) >= LOAD_BATCH:
+                    new += store.add(batch)
+                    batch = []
+        new += store.add(batch)
+    click.echo(f"{read} alerts read, {new} new alerts stored")
 
 
 @alerts_group.command("redeliver")

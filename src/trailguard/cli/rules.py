@@ -9,11 +9,12 @@ from typing import Any
 import click
 import orjson
 
+from trailguard.athena import DEFAULT_TABLE, TableLayout
 from trailguard.cli._output import emit, output_options
 from trailguard.cli._rules import rule_options, select_rules
 from trailguard.errors import ConfigError
 from trailguard.rules import Rule, load_rules, pack_directory
-from trailguard.rules.export import EXPORT_FORMATS, export_rules
+from trailguard.rules.export import ATHENA_SQL, EXPORT_FORMATS, athena_script, export_rules
 
 
 @click.group("rules")
@@ -116,6 +117,34 @@ def _report(good: int, problems: list[ConfigError], verdict: str) -> None:
     default="json",
     show_default=True,
 )
+@click.option("--ddl", is_flag=True, help="athena-sql: print the CREATE TABLE first.")
+@click.option(
+    "--table",
+    default=DEFAULT_TABLE,
+    show_default=True,
+    metavar="[DB.]NAME",
+    help="athena-sql: the CloudTrail table to query.",
+)
+@click.option(
+    "--location",
+    metavar="S3URL",
+    help="athena-sql --ddl: the trail's folder, s3://bucket/AWSLogs/ACCOUNT/CloudTrail/REGION "
+    "(or s3://bucket/AWSLogs/o-ORG with --account and --region); a placeholder by default.",
+)
+@click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    metavar="ID",
+    help="athena-sql --ddl: an account of an organization trail (repeatable; with --region).",
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="REGION",
+    help="athena-sql --ddl: a region of an organization trail (repeatable; with --account).",
+)
 def export_command(
     rule_dirs: tuple[str, ...],
     no_builtin: bool,
@@ -123,15 +152,56 @@ def export_command(
     exclude: tuple[str, ...],
     min_severity: str | None,
     export_format: str,
+    ddl: bool,
+    table: str,
+    location: str | None,
+    accounts: tuple[str, ...],
+    regions: tuple[str, ...],
 ) -> None:
-    """Print the rules as native AWS artefacts.
+    """Print the rules as native AWS artefacts, or as Athena SQL.
 
     \b
     eventbridge     one EventBridge event pattern per rule (for PutRule)
     metric-filters  a PutMetricFilter and a PutMetricAlarm definition per logs_filter rule
     json            every rule with both forms and its metadata
+    athena-sql      one SELECT per rule on the standard CloudTrail Athena table
+
+    Athena SQL is printed only for rules SQL can express exactly; the others are named, with
+    the reason, on standard error and in the script's header. Thresholds are not applied: a
+    threshold rule's SELECT lists every matching event. See docs/athena-notes.md.
+
+    \b
+    Examples:
+      trailguard rules export --format athena-sql > rules.sql
+      trailguard rules export --format athena-sql --ddl \\
+        --location s3://trail-bucket/AWSLogs/111122223333/CloudTrail/us-east-1
     """
     rules = select_rules(rule_dirs, no_builtin, only, exclude, min_severity)
-    click.echo(
-        orjson.dumps(export_rules(rules, export_format), option=orjson.OPT_INDENT_2).decode()
-    )
+    if export_format != ATHENA_SQL:
+        given = [
+            name
+            for name, value in (
+                ("--ddl", ddl),
+                ("--table", table != DEFAULT_TABLE),
+                ("--location", location),
+                ("--account", accounts),
+                ("--region", regions),
+            )
+            if value
+        ]
+        if given:
+            raise click.UsageError(f"{given[0]} applies to --format athena-sql")
+        click.echo(
+            orjson.dumps(export_rules(rules, export_format), option=orjson.OPT_INDENT_2).decode()
+        )
+        return
+    if not ddl and (location or accounts or regions):
+        raise click.UsageError("--location, --account and --region describe the table for --ddl")
+    layout = TableLayout(table=table, location=location, accounts=accounts, regions=regions)
+    script = athena_script(rules, layout, ddl=ddl)
+    click.echo(script.render(), nl=False)
+    for rule_id, problems in script.skipped:
+        for problem in problems:
+            click.echo(f"trailguard: note: {rule_id} not exported: {problem}", err=True)
+    for note in script.notes:
+        click.echo(f"trailguard: note: {note}", err=True)

@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from trailguard.alerts import Alert
-from trailguard.cli._output import RowWriter, output_options
+from trailguard.cli._output import RowWriter, output_options_with
 from trailguard.cli._rules import SEVERITIES, rule_options, select_rules
+from trailguard.cli._spark import check_engine, engine_options, open_session
 from trailguard.cli.notify import (
     EXIT_UNDELIVERED,
     ScanNotifier,
@@ -20,8 +21,9 @@ from trailguard.cli.notify import (
     print_report,
 )
 from trailguard.detect import RuleSet
-from trailguard.rules import Severity
+from trailguard.rules import Rule, Severity
 from trailguard.scan import DEFAULT_LATENESS, FileResult, ScanResult, ScanWindow, scan
+from trailguard.spark import SparkOutput, SparkScanResult, scan_on_spark
 from trailguard.store import AlertStore, default_database_path
 from trailguard.timeparse import cloudtrail_time, parse_time, zone
 
@@ -45,15 +47,16 @@ SUMMARY_COLUMNS = (
 @click.option("--since", help="Only events at or after this time (ISO 8601, or 2h, 7d ago).")
 @click.option("--until", help="Only events at or before this time.")
 @click.option("--tz", help="Time zone for --since/--until without one (IANA name); default UTC.")
-@output_options
+@output_options_with("parquet")
 @click.option(
     "--jobs",
     "-j",
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Processes reading files in parallel.",
+    help="Processes reading files in parallel (--engine local).",
 )
+@engine_options
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
@@ -87,6 +90,9 @@ def scan_command(
     output_format: str,
     output_path: str | None,
     jobs: int,
+    engine: str,
+    spark_master: str | None,
+    spark_conf: tuple[str, ...],
     fail_on: str | None,
     db: str | None,
     no_store: bool,
@@ -100,18 +106,37 @@ def scan_command(
     or `-` (the default). The built-in rule pack runs unless --no-builtin; --rules adds your own.
     Alerts are kept in the alert store (see `trailguard alerts list`), once per rule and event.
 
+    --engine spark runs the same rules on Apache Spark with the same results. Its alerts print
+    as usual, or --output DIR has Spark write them (--format jsonl or parquet) for
+    `trailguard alerts load`.
+
     \b
     Examples:
       trailguard scan AWSLogs/ --since 7d --min-severity high
       trailguard scan s3://my-trail-bucket/AWSLogs/ --jobs 4 --format jsonl -o alerts.jsonl
       trailguard scan AWSLogs/ --since 1d --notify --config trailguard.yaml
+      trailguard scan s3a://trail-bucket/AWSLogs/ --engine spark --spark-master yarn \\
+          --format parquet --output s3a://results/alerts/
     """
+    spark_output = check_engine(
+        engine,
+        sources=sources,
+        jobs=jobs,
+        output_format=output_format,
+        output_path=output_path,
+        spark_master=spark_master,
+        spark_conf=spark_conf,
+        collected=["--notify"] if notify else [],
+    )
     rules = select_rules(rule_dirs, no_builtin, only, exclude, min_severity)
     now = datetime.now(UTC)
     window = ScanWindow(
         since=cloudtrail_time(parse_time(since, now=now, tz=zone(tz))) if since else None,
         until=cloudtrail_time(parse_time(until, now=now, tz=zone(tz))) if until else None,
     )
+    if spark_output is not None:
+        _scan_to_folder(sources, rules, window, spark_master, spark_conf, spark_output, fail_on)
+        return
     show_progress = sys.stderr.isatty() if progress is None else progress
     store = None if no_store else AlertStore(db or default_database_path())
     sink = _AlertSink(
@@ -119,7 +144,16 @@ def scan_command(
     )
     sink.notifier = ScanNotifier(config_path, rules, open_state(db, no_store)) if notify else None
     try:
-        result = _run(list(sources or ("-",)), RuleSet(rules), window, jobs, show_progress, sink)
+        result: ScanResult | SparkScanResult
+        if engine == "spark":
+            spark = open_session(spark_master, spark_conf)
+            result = scan_on_spark(
+                spark, sources, rules, window=window, on_alert=sink, on_problem=_report_problem
+            )
+        else:
+            result = _run(
+                list(sources or ("-",)), RuleSet(rules), window, jobs, show_progress, sink
+            )
     finally:
         sink.close()
         report = sink.notifier.finish() if sink.notifier else None
@@ -132,6 +166,32 @@ def scan_command(
         sys.exit(EXIT_UNDELIVERED)
     if fail_on and sink.worst is not None and sink.worst >= Severity.parse(fail_on):
         sys.exit(EXIT_ALERT_AT_FAIL_ON)
+
+
+def _scan_to_folder(
+    sources: Sequence[str],
+    rules: Sequence[Rule],
+    window: ScanWindow,
+    spark_master: str | None,
+    spark_conf: Sequence[str],
+    output: SparkOutput,
+    fail_on: str | None,
+) -> None:
+    spark = open_session(spark_master, spark_conf)
+    result = scan_on_spark(
+        spark, sources, rules, window=window, output=output, on_problem=_report_problem
+    )
+    _print_summary(result, len(rules), None, written=output)
+    if result.problems:
+        sys.exit(2)
+    severities = {rule.id: rule.severity for rule in rules}
+    worst = max((severities[rule_id] for rule_id in result.by_rule()), default=None)
+    if fail_on and worst is not None and worst >= Severity.parse(fail_on):
+        sys.exit(EXIT_ALERT_AT_FAIL_ON)
+
+
+def _report_problem(problem: str) -> None:
+    click.echo(f"trailguard: skipped: {problem}", err=True)
 
 
 class _AlertSink:
@@ -189,7 +249,7 @@ def _run(
 ) -> ScanResult:
     def report(file_result: FileResult) -> None:
         for problem in file_result.problems:
-            click.echo(f"trailguard: skipped: {problem}", err=True)
+            _report_problem(problem)
 
     if not show_progress:
         return scan(
@@ -227,7 +287,13 @@ def _s3_client() -> Any:
     return boto3.client("s3")
 
 
-def _print_summary(result: ScanResult, rule_count: int, stored: int | None) -> None:
+def _print_summary(
+    result: ScanResult | SparkScanResult,
+    rule_count: int,
+    stored: int | None,
+    *,
+    written: SparkOutput | None = None,
+) -> None:
     lines = [
         (
             f"{result.files} files, {result.records} records, {rule_count} rules, "
@@ -242,4 +308,9 @@ def _print_summary(result: ScanResult, rule_count: int, stored: int | None) -> N
         )
     if stored is not None:
         lines.append(f"{stored} new alerts stored")
+    if written is not None:
+        lines.append(
+            f"alerts written to {written.path} ({written.format}); "
+            f"`trailguard alerts load {written.path}` keeps them in the store"
+        )
     click.echo("\n".join(lines), err=True)

@@ -13,8 +13,10 @@ from typing import Any
 import click
 import orjson
 
+from trailguard.cli._athena import ATHENA_SQL, athena_options, print_athena_sql
 from trailguard.cli._inputs import pattern_text
-from trailguard.cli._output import RowWriter, output_options
+from trailguard.cli._output import RowWriter, output_options_with
+from trailguard.cli._spark import check_engine, engine_options, search_with_spark
 from trailguard.errors import ConfigError, InputError
 from trailguard.investigate import (
     DEFAULT_FIELDS,
@@ -102,7 +104,8 @@ def _many(name: str, metavar: str, text: str) -> Callable[[Any], Any]:
     help="Fields to print: dot paths, [n] indexes, name=path, e.g. "
     "eventTime,type=responseElements.instancesSet.items[0].instanceType.",
 )
-@output_options
+@output_options_with("parquet", ATHENA_SQL)
+@athena_options
 @click.option(
     "--limit", type=click.IntRange(min=1), metavar="N", help="Print at most this many events."
 )
@@ -125,8 +128,9 @@ def _many(name: str, metavar: str, text: str) -> Callable[[Any], Any]:
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Processes reading files in parallel.",
+    help="Processes reading files in parallel (--engine local).",
 )
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Show progress (default: on a terminal)."
 )
@@ -158,12 +162,16 @@ def search_command(
     fields: str | None,
     output_format: str,
     output_path: str | None,
+    ddl: bool,
     limit: int | None,
     summary: bool,
     timeline: bool,
     interval: str | None,
     report_path: str | None,
     jobs: int,
+    engine: str,
+    spark_master: str | None,
+    spark_conf: tuple[str, ...],
     progress: bool | None,
 ) -> None:
     """Find CloudTrail events: who did what, where and when.
@@ -182,6 +190,12 @@ def search_command(
       trailguard search s3://trail-bucket/ --since 7d --event-source iam --write-only -j 4
       trailguard search --api --all-regions --access-key AKIAEXAMPLE --summary
       trailguard search AWSLogs/ --user mallory --report incident.html
+      trailguard search s3a://trail-bucket/AWSLogs/ --engine spark --spark-master yarn --summary
+      trailguard search --since 7d --user mallory --format athena-sql --ddl
+
+    --format athena-sql prints the query as SQL for the CloudTrail Athena table instead of
+    searching (no SOURCE); options SQL cannot express exactly are named. See
+    docs/athena-notes.md.
     """
     now = datetime.now(UTC)
     try:
@@ -210,13 +224,49 @@ def search_command(
         filter_patterns=filter,
     )
     compiled = query.compile()
+    if output_format == ATHENA_SQL:
+        others: dict[str, object] = {"--api": api, "--summary": summary, "--timeline": timeline}
+        others |= {"--report": report_path, "--engine spark": engine == "spark"}
+        others |= {"--limit": limit, "--fields": fields}
+        print_athena_sql(query, ddl=ddl, output_path=output_path, sources=sources, others=others)
+        return
+    if ddl:
+        raise click.UsageError("--ddl applies to --format athena-sql")
     columns = parse_fields(fields) if fields else None
     timeline_interval = parse_interval(interval) if interval else None
     _check_usage(api, all_regions, region, sources, output_path, summary, timeline)
+    given = {
+        "--summary": summary,
+        "--timeline": timeline,
+        "--report": report_path,
+        "--limit": limit,
+        "--fields": fields,
+    }
+    spark_output = check_engine(
+        engine,
+        sources=sources,
+        jobs=jobs,
+        output_format=output_format,
+        output_path=output_path,
+        spark_master=spark_master,
+        spark_conf=spark_conf,
+        collected=[name for name, value in given.items() if value],
+        api=api,
+    )
     show_progress = sys.stderr.isatty() if progress is None else progress
     hint = global_region_hint(query.regions, query.event_sources)
     if api:
         regions, result, described = _search_api(query, region, all_regions, profile, show_progress)
+    elif engine == "spark":
+        result = search_with_spark(
+            sources,
+            query,
+            spark_master=spark_master,
+            spark_conf=spark_conf,
+            profile=profile,
+            output=spark_output,
+        )
+        regions, described = query.regions, list(sources)
     else:
         chosen = list(sources or ("-",))
         result = _search_files(chosen, compiled, jobs, profile, show_progress)

@@ -7,9 +7,11 @@ from typing import Any
 
 import orjson
 
+from trailguard.athena import RulesSql, TableLayout, render_ddl, rules_sql
 from trailguard.rules.model import Rule
 
-EXPORT_FORMATS = ("json", "eventbridge", "metric-filters")
+ATHENA_SQL = "athena-sql"
+EXPORT_FORMATS = ("json", "eventbridge", "metric-filters", ATHENA_SQL)
 METRIC_NAMESPACE = "trailguard"
 NAME_PREFIX = "trailguard-"
 READ_ONLY_PREFIXES = ("Get", "List", "Describe")
@@ -19,7 +21,9 @@ ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
 
 def export_rules(rules: Sequence[Rule], export_format: str) -> list[dict[str, Any]]:
-    """The rules in one of ``EXPORT_FORMATS``, as JSON-ready dicts."""
+    """The rules in one of the JSON ``EXPORT_FORMATS``, as JSON-ready dicts (not athena-sql)."""
+    if export_format == ATHENA_SQL:
+        raise ValueError("athena-sql is text: use athena_script()")
     if export_format == "eventbridge":
         return [eventbridge_rule(rule) for rule in rules if rule.eventbridge is not None]
     if export_format == "metric-filters":
@@ -114,3 +118,10 @@ def _plain(value: object) -> dict[str, Any] | None:
         key: list(item) if isinstance(item, Iterable) and not isinstance(item, str) else item
         for key, item in vars(value).items()
     }
+
+
+def athena_script(rules: Sequence[Rule], layout: TableLayout, *, ddl: bool) -> RulesSql:
+    """Athena SQL for the rules (``RulesSql.render`` prints it), with the DDL when asked."""
+    translated = rules_sql(rules, layout.table)
+    translated.ddl = render_ddl(layout) if ddl else None
+    return translated
