@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import resource
 import subprocess
 import sys
@@ -38,6 +39,24 @@ def parse_floor(files: list[Path]) -> tuple[float, int]:
     for path in files:
         for record in orjson.loads(igzip.decompress(path.read_bytes()))["Records"]:
             count += record is not None
+    return time.perf_counter() - start, count
+
+
+def _parse_one(path: Path) -> int:
+    return sum(
+        record is not None
+        for record in orjson.loads(igzip.decompress(path.read_bytes()))["Records"]
+    )
+
+
+def parallel_parse_floor(files: list[Path], jobs: int) -> tuple[float, int]:
+    """``parse_floor`` shared by ``jobs`` forked processes, files handed out as ``scan`` does.
+
+    Its speed-up over ``parse_floor`` is what the machine allows a parallel scan at best.
+    """
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        count = sum(pool.imap(_parse_one, files, chunksize=4))
     return time.perf_counter() - start, count
 
 

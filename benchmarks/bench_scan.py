@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import archive, log_files, parse_floor, peak_rss_mb
+from _common import archive, log_files, parallel_parse_floor, parse_floor, peak_rss_mb
 
 
 def measure(kind: str, root: Path, jobs: int, fraction: float) -> dict[str, float]:
@@ -35,7 +35,7 @@ def measure(kind: str, root: Path, jobs: int, fraction: float) -> dict[str, floa
     files = files[: max(1, int(len(files) * fraction))]
     if kind == "floor":
         cpu = time.process_time()
-        seconds, records = parse_floor(files)
+        seconds, records = parse_floor(files) if jobs == 1 else parallel_parse_floor(files, jobs)
         cpu = time.process_time() - cpu
         return {
             "seconds": seconds,
@@ -116,10 +116,15 @@ def main() -> None:
 
     # Interleaved rounds, best time of each: the machine is shared, and a slow round is noise.
     rounds = [
-        (child("floor", root), child("scan", root, jobs=1), child("scan", root, jobs=2))
+        (
+            child("floor", root),
+            child("scan", root, jobs=1),
+            child("scan", root, jobs=2),
+            child("floor", root, jobs=2),
+        )
         for _ in range(args.repeat)
     ]
-    floor, one, two = (
+    floor, one, two, floor2 = (
         min(runs, key=lambda run: run["seconds"]) for runs in zip(*rounds, strict=True)
     )
     quarter = child("scan", root, jobs=1, fraction=0.25)
@@ -149,12 +154,23 @@ def main() -> None:
     print(f"--jobs 2 speed-up over 1 job: {one['seconds'] / two['seconds']:.2f}x")
     # The machine's speed drifts with its neighbours' load, so each round's own ratios (runs
     # seconds apart) are steadier than ratios of bests taken from different rounds.
-    ratios = sorted(scan["seconds"] / floor["seconds"] for floor, scan, _ in rounds)
-    speedups = sorted(scan["seconds"] / jobs2["seconds"] for _, scan, jobs2 in rounds)
+    ratios = sorted(scan["seconds"] / floor["seconds"] for floor, scan, _, _ in rounds)
+    speedups = sorted(scan["seconds"] / jobs2["seconds"] for _, scan, jobs2, _ in rounds)
+    headroom = sorted(floor["seconds"] / floor2["seconds"] for floor, _, _, floor2 in rounds)
     print(f"per round, 1 job vs floor: {', '.join(f'{r:.2f}x' for r in ratios)}", end="")
     print(f" (median {statistics.median(ratios):.2f}x)")
     print(f"per round, --jobs 2 speed-up: {', '.join(f'{r:.2f}x' for r in speedups)}", end="")
     print(f" (median {statistics.median(speedups):.2f}x)")
+    # How much two processes can gain here at all: the parse floor itself shared by two.
+    print(
+        f"per round, parse floor in 2 processes: {', '.join(f'{r:.2f}x' for r in headroom)}", end=""
+    )
+    print(f" (median {statistics.median(headroom):.2f}x); best {floor2['seconds']:.2f} s")
+    shares = sorted(
+        (scan["seconds"] / jobs2["seconds"]) / (floor["seconds"] / floor2["seconds"])
+        for floor, scan, jobs2, floor2 in rounds
+    )
+    print(f"per round, scan's speed-up as a share of the floor's: {statistics.median(shares):.0%}")
     # CPU time is what a noisy neighbour disturbs least: the 1-job ratio by CPU, and how much
     # of the 2-job run's CPU the parent (collecting results, counting thresholds) used.
     print(f"1 job vs floor by CPU time: {one['cpu'] / floor['cpu']:.2f}x")

@@ -40,6 +40,7 @@ class RuleSet:
             r.id: r.compiled_eventbridge for r in rules if r.compiled_eventbridge is not None
         }
         self._patterns = PatternSet(patterns)
+        self._patterns.prepare()  # once here, not in every process a scan forks
         self._filter_only = [r for r in rules if r.compiled_eventbridge is None]
         top_level = {path.split(".", 1)[0] for p in patterns.values() for path in p.paths}
         self._envelope: Callable[[Record], Envelope] = (

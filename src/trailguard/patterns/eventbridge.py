@@ -121,6 +121,14 @@ class PatternSet:
         """Names of the patterns the event matches, in the order they were added."""
         return self._compile()(event)
 
+    def prepare(self) -> None:
+        """Build the index and its generated code now rather than at the first event.
+
+        Processes forked afterwards then share the result instead of each building it again.
+        """
+        if "matching" not in self.__dict__:
+            self._compile()
+
     def _compile(self) -> Callable[[Any], list[str]]:
         plan = self._plan or self._build()
         fast = matcher(plan, list(self._patterns), self._general)
