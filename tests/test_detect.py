@@ -58,6 +58,20 @@ def test_record_path_matches_the_full_envelope(extra: list[str]) -> None:
         assert [rule.id for rule in rule_set.matching(envelope)] == expected
         matched += bool(expected)
     assert matched > 50
+    # The scan's loop over a whole file gives the same verdicts, and counts what it kept.
+    count, found = rule_set.match_records([*records, "not a record"])
+    assert count == len(records)
+    assert len(found) == matched
+    assert all(
+        [rule.id for rule in rules_] == [rule.id for rule in rule_set.matching_record(record)]
+        for record, rules_ in found
+    )
+    year_2023 = [r for r in records if str(r.get("eventTime", "")).startswith("2023")]
+    count, found = rule_set.match_records(
+        records, keep=lambda r: str(r.get("eventTime", "")).startswith("2023")
+    )
+    assert count == len(year_2023) > 0
+    assert all(str(record["eventTime"]).startswith("2023") for record, _ in found)
 
 
 def test_a_rule_on_account_matches_through_the_record_path() -> None:

@@ -60,6 +60,31 @@ class RuleSet:
         """``matching`` for a bare CloudTrail record (not an envelope): the per-record hot path."""
         return self._matching(self._envelope(record), record)
 
+    def match_records(
+        self, records: Iterable[object], keep: Callable[[Record], bool] | None = None
+    ) -> tuple[int, list[tuple[Record, list[Rule]]]]:
+        """Match the bare records of a trail file (items that are not objects are skipped).
+
+        Returns how many records were matched (those ``keep`` accepts) and, for each record that
+        matched any rule, the record and its rules. This is the scan's inner loop, written out
+        so that each record costs two calls.
+        """
+        envelope, patterns, rules = self._envelope, self._patterns.matching, self.rules
+        filter_only = self._filter_only
+        count = 0
+        found: list[tuple[Record, list[Rule]]] = []
+        for record in records:
+            if type(record) is not dict or (keep is not None and not keep(record)):
+                continue
+            count += 1
+            names = patterns(envelope(record))
+            if names or filter_only:
+                matched = [rules[name] for name in names]
+                matched += [rule for rule in filter_only if rule.matches_logs_filter(record)]
+                if matched:
+                    found.append((record, matched))
+        return count, found
+
     def _matching(self, envelope: Envelope, record: Record) -> list[Rule]:
         names = self._patterns.matching(envelope)
         found = [self.rules[name] for name in names] if names else []

@@ -143,19 +143,11 @@ class _Worker:
 
     def _scan_records(self, records: list[Any], result: FileResult) -> None:
         """The hot path: the records of a trail log file, as CloudTrail wrote them."""
-        matching = self.rule_set.matching_record
-        window = self.window if self.window.bounded else None
-        count = 0
-        for record in records:
-            if type(record) is not dict:
-                continue
-            if window is not None and not window.contains(record.get("eventTime")):
-                continue
-            count += 1
-            rules = matching(record)
-            if rules:
-                _found(rules, record, result)
-        result.records = count
+        window = self.window
+        keep = (lambda record: window.contains(record.get("eventTime"))) if window.bounded else None
+        result.records, found = self.rule_set.match_records(records, keep)
+        for record, rules in found:
+            _found(rules, record, result)
 
     def _scan_events(self, document: Any, data: bytes, result: FileResult) -> None:
         """Any other content: JSON Lines, EventBridge envelopes, LookupEvents output ..."""
