@@ -28,15 +28,11 @@ from trailguard.rules import Rule
 from trailguard.sources.files import (
     events_in_document,
     expand_paths,
-    gunzip_if_needed,
     load_document,
-    read_bytes,
     trail_records,
 )
-from trailguard.sources.s3 import KeyFilter, is_s3_url, list_log_keys, read_object
-
-S3ClientFactory = Callable[[], Any]
-"""Builds an S3 client; called once per process that reads from S3."""
+from trailguard.sources.reader import S3ClientFactory, SourceReader
+from trailguard.sources.s3 import KeyFilter, is_s3_url, list_log_keys
 
 _DAY_IN_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/[^/]*$")
 _DELIVERY_STAMP = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$")
@@ -106,29 +102,16 @@ class ScanResult:
 
 @dataclass
 class _Worker:
-    """The per-process state of a scan: the rules, the window and an S3 client made on demand."""
+    """The per-process state of a scan: the rules, the window and the source reader."""
 
     rule_set: RuleSet
     window: ScanWindow
-    s3_client_factory: S3ClientFactory | None
-    _s3_client: Any = None
-
-    def s3(self) -> Any:
-        if self._s3_client is None:
-            if self.s3_client_factory is None:
-                raise InputError("reading s3:// sources needs an S3 client")
-            self._s3_client = self.s3_client_factory()
-        return self._s3_client
-
-    def data(self, source: str) -> bytes:
-        if is_s3_url(source):
-            return gunzip_if_needed(read_object(self.s3(), source), source)
-        return read_bytes(source)
+    reader: SourceReader
 
     def scan(self, source: str) -> FileResult:
         result = FileResult(source)
         try:
-            data = self.data(source)
+            data = self.reader.read(source)
         except InputError as error:
             result.problems.append(str(error))
             return result
@@ -261,7 +244,7 @@ def scan(  # noqa: PLR0913 - the options are keyword-only
     """
     global _worker  # noqa: PLW0603 - the forked processes inherit the worker through it
     window = window or ScanWindow()
-    worker = _Worker(rule_set, window, s3_client_factory)
+    worker = _Worker(rule_set, window, SourceReader(s3_client_factory))
     ordered = delivery_order(expand_sources(sources, window, s3_client_factory=s3_client_factory))
     result = ScanResult()
     thresholds = TimeOrderedThresholds(rule_set.rules)

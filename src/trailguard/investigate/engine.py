@@ -19,16 +19,10 @@ from trailguard.errors import InputError
 from trailguard.investigate.prefilter import RawPrefilter
 from trailguard.investigate.query import CompiledQuery, Query
 from trailguard.investigate.spool import DEFAULT_MEMORY_LIMIT, SortedSpool
-from trailguard.scan import S3ClientFactory, expand_sources
-from trailguard.sources.files import (
-    events_in_document,
-    gunzip_if_needed,
-    load_document,
-    read_bytes,
-    trail_records,
-)
+from trailguard.scan import expand_sources
+from trailguard.sources.files import events_in_document, load_document, trail_records
 from trailguard.sources.lookup_api import Lookup, LookupEventsSource
-from trailguard.sources.s3 import is_s3_url, read_object
+from trailguard.sources.reader import S3ClientFactory, SourceReader
 
 Match = tuple[str, str, bytes]
 """``(eventTime, eventID, record as compact JSON)``."""
@@ -79,24 +73,16 @@ class _Reader:
     compiled: CompiledQuery
     s3_client_factory: S3ClientFactory | None
     prefilter: RawPrefilter = field(init=False)
-    _s3_client: Any = None
+    sources: SourceReader = field(init=False)
 
     def __post_init__(self) -> None:
         self.prefilter = RawPrefilter(self.compiled.literal_groups)
-
-    def data(self, source: str) -> bytes:
-        if not is_s3_url(source):
-            return read_bytes(source)
-        if self._s3_client is None:
-            if self.s3_client_factory is None:
-                raise InputError("reading s3:// sources needs an S3 client")
-            self._s3_client = self.s3_client_factory()
-        return gunzip_if_needed(read_object(self._s3_client, source), source)
+        self.sources = SourceReader(self.s3_client_factory)
 
     def read(self, source: str) -> FileMatches:
         result = FileMatches(source)
         try:
-            data = self.data(source)
+            data = self.sources.read(source)
         except InputError as error:
             result.problems.append(str(error))
             return result

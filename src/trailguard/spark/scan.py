@@ -26,9 +26,10 @@ from trailguard.errors import InputError
 from trailguard.events import CloudTrailEvent
 from trailguard.rules.model import Rule
 from trailguard.scan import ScanWindow
+from trailguard.sources.reader import SourceReader
 from trailguard.spark.output import ALERT_SCHEMA, SparkOutput, alert_row, write_lines
 from trailguard.spark.rules import RuleSource, compile_rules, rule_sources
-from trailguard.spark.sources import FileReader, S3Settings, list_files
+from trailguard.spark.sources import S3Settings, list_files
 
 if TYPE_CHECKING:
     from pyspark import RDD
@@ -151,7 +152,7 @@ def _scan_files(
 
     def scan_partition(numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
         rule_set = compile_rules(shipped)
-        reader = FileReader(s3)
+        reader = SourceReader(s3.client)
         for number, source in numbered:
             problems: list[InputError] = []
             records = 0

@@ -16,7 +16,7 @@ from trailguard.investigate.engine import SearchResult, file_searcher
 from trailguard.investigate.query import Query
 from trailguard.investigate.spool import DEFAULT_MEMORY_LIMIT, SortedSpool
 from trailguard.spark.output import EVENT_SCHEMA, SparkOutput, event_row, write_lines
-from trailguard.spark.sources import FileReader, S3Settings, list_files
+from trailguard.spark.sources import S3Settings, list_files
 
 if TYPE_CHECKING:
     from pyspark import RDD
@@ -119,8 +119,7 @@ def _search_files(
     """The executor side: compile the query once per partition, then search its files."""
 
     def search_partition(numbered: Iterable[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
-        reader = FileReader(s3)
-        search = file_searcher(query.compile(), reader.s3_client)
+        search = file_searcher(query.compile(), s3.client)
         for number, source in numbered:
             found = search(source)
             for position, (event_time, event_id, line) in enumerate(found.matches):

@@ -9,14 +9,12 @@ environment variables. Credentials do not travel: executors use their own (insta
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trailguard.errors import InputError
 from trailguard.scan import ScanWindow, expand_sources
-from trailguard.sources.files import events_in_bytes, gunzip_if_needed, read_events
-from trailguard.sources.s3 import is_s3_url, read_object
 
 HADOOP_S3_SCHEMES = ("s3a://", "s3n://")
 
@@ -77,30 +75,3 @@ def list_files(
             regions=regions,
         )
     )
-
-
-class FileReader:
-    """Reads one file or object at a time in an executor; the S3 client is made on first use."""
-
-    def __init__(self, s3: S3Settings) -> None:
-        self._settings = s3
-        self._client: Any = None
-
-    def s3_client(self) -> Any:
-        """This process's S3 client."""
-        if self._client is None:
-            self._client = self._settings.client()
-        return self._client
-
-    def events(
-        self, source: str, on_error: Callable[[InputError], None]
-    ) -> Iterator[tuple[int, Mapping[str, Any]]]:
-        """``(position, event)`` of every event in ``source``; problems go to ``on_error``."""
-        if not is_s3_url(source):
-            return read_events(source, on_error=on_error)
-        try:
-            data = gunzip_if_needed(read_object(self.s3_client(), source), source)
-        except InputError as error:
-            on_error(error)
-            return iter(())
-        return events_in_bytes(data, source, on_error)
