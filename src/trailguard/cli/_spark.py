@@ -22,8 +22,16 @@ ENGINES = ("local", "spark")
 
 
 def engine_options(function: F) -> F:
-    """Add ``--engine``, ``--spark-master`` and ``--spark-conf`` to a command."""
+    """Add ``--jobs`` (the local engine's processes), ``--engine`` and the Spark options."""
     options = [
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(1, 64),
+            default=1,
+            show_default=True,
+            help="Processes reading files in parallel (--engine local).",
+        ),
         click.option(
             "--engine",
             type=click.Choice(ENGINES),

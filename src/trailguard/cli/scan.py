@@ -48,14 +48,6 @@ SUMMARY_COLUMNS = (
 @click.option("--until", help="Only events at or before this time.")
 @click.option("--tz", help="Time zone for --since/--until without one (IANA name); default UTC.")
 @output_options_with("parquet")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes reading files in parallel (--engine local).",
-)
 @engine_options
 @click.option(
     "--fail-on",

@@ -122,14 +122,6 @@ def _many(name: str, metavar: str, text: str) -> Callable[[Any], Any]:
     type=click.Path(dir_okay=False, writable=True),
     help="Write a self-contained HTML incident report to this file.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes reading files in parallel (--engine local).",
-)
 @engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Show progress (default: on a terminal)."
